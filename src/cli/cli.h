@@ -1,0 +1,47 @@
+/* cli.h: what the subcommands of the pgsup binary share. */
+#pragma once
+#include <stdbool.h>
+
+#include "guard.h"
+#include "run.h"
+
+/* Exit statuses of pgsup run / pgsup timeout: coreutils timeout(1)'s, one table (status.c). */
+enum {
+    STATUS_TIMED_OUT = 124,   /* the deadline hit (unless --preserve-status) */
+    STATUS_FAILED = 125,      /* pgsup itself failed or was misused; the command may not have run */
+    STATUS_CANNOT_EXEC = 126, /* the command was found but could not be executed */
+    STATUS_NOT_FOUND = 127,   /* the command was not found */
+};
+
+/* One command to supervise, as the option parsers fill it. */
+struct cli_job {
+    char **argv;
+    double timeout_s;     /* 0: none */
+    int signal;
+    double kill_after_s;  /* < 0: never send SIGKILL */
+    bool preserve_status;
+    bool verbose;
+    bool wait_all;        /* run: wait for (and stop) the whole tree; timeout: the command only */
+    bool tty;             /* give the terminal to the command's group if we have it */
+};
+
+/* Maps the end of a run to what pgsup exits with (timeout(1)'s conventions). */
+void status_from_result(const struct run_result *result, bool preserve_status,
+                        struct guard_outcome *ret);
+
+/* Maps a spawn failure (-errno) to 127 (not found) or 126 (cannot execute). */
+int status_from_spawn_error(int err);
+
+/* Exits with the outcome: exit(code), or death by the signal with core dumps off. */
+_Noreturn void status_exit(const struct guard_outcome *outcome);
+
+/* Supervises one command: splits into guard and engine, runs, and exits with the status. */
+_Noreturn void supervise(const struct cli_job *job);
+
+/* Option parsing helpers shared by the subcommands; on bad input they print one line and
+ * return -EINVAL. */
+int cli_parse_duration(const char *what, const char *text, double *ret_s);
+int cli_parse_signal(const char *text, int *ret_sig);
+
+int cli_run(int argc, char **argv);
+int cli_timeout(int argc, char **argv, const char *name);

@@ -1,0 +1,27 @@
+/* options.c: parsing of option values shared by the subcommands, with the one-line errors
+ * that go with them. */
+#include <errno.h>
+
+#include "cli.h"
+#include "log.h"
+#include "signame.h"
+#include "timer.h"
+
+int cli_parse_duration(const char *what, const char *text, double *ret_s)
+{
+    if (timer_parse_duration(text, ret_s) < 0) {
+        log_msg("invalid %s '%s' (expected a number with an optional s, m, h or d suffix)",
+                what, text);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int cli_parse_signal(const char *text, int *ret_sig)
+{
+    if (signame_parse(text, ret_sig) < 0) {
+        log_msg("unknown signal '%s'", text);
+        return -EINVAL;
+    }
+    return 0;
+}

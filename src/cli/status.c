@@ -1,0 +1,51 @@
+/* status.c: the exit-status table of pgsup run and pgsup timeout, kept identical to
+ * coreutils timeout(1) (see README "Exit status"). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+
+void status_from_result(const struct run_result *result, bool preserve_status,
+                        struct guard_outcome *ret)
+{
+    struct guard_outcome o = {0};
+
+    if (result->timed_out && !preserve_status) {
+        /* timeout(1) ends with 124 unless its own SIGKILL escalation was what ended the
+         * command: it then dies of SIGKILL itself (the caller sees 137). */
+        if (result->escalated && !result->exited && result->term_signal == SIGKILL)
+            o.signal = SIGKILL;
+        else
+            o.code = STATUS_TIMED_OUT;
+    } else if (result->exited) {
+        o.code = result->exit_code;
+    } else {
+        o.signal = result->term_signal;
+    }
+    *ret = o;
+}
+
+int status_from_spawn_error(int err)
+{
+    return err == -ENOENT || err == -ENOTDIR ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
+}
+
+_Noreturn void status_exit(const struct guard_outcome *outcome)
+{
+    if (outcome->signal > 0) {
+        /* Die of the same signal, so a shell sees 128+N and an interactive one stops its
+         * script on SIGINT; no core file of our own, as timeout(1). */
+        struct rlimit no_core = {0, 0};
+        sigset_t one;
+        (void) setrlimit(RLIMIT_CORE, &no_core);
+        (void) signal(outcome->signal, SIG_DFL);
+        sigemptyset(&one);
+        sigaddset(&one, outcome->signal);
+        (void) sigprocmask(SIG_UNBLOCK, &one, NULL);
+        (void) raise(outcome->signal);
+        exit(128 + outcome->signal); /* a signal whose default is to be ignored */
+    }
+    exit(outcome->code);
+}

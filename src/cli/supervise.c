@@ -1,0 +1,235 @@
+/* supervise.c: one command under pgsup, shared by `pgsup run` and `pgsup timeout`. pgsup
+ * splits into a guard and an engine (see guard.h); this file runs the engine's event loop:
+ * the signalfd, the socket to the guard, the terminal, and --verbose. */
+#include <errno.h>
+#include <ev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fd.h"
+#include "log.h"
+#include "signals.h"
+#include "signame.h"
+
+struct engine {
+    const struct cli_job *job;
+    struct ev_loop *loop;
+    struct run *run;
+    ev_io signal_io, guard_io;
+    int signal_fd, guard_fd;
+    int tty_fd;               /* 0 when the terminal was handed to the command, else -1 */
+    pid_t home_pgid;          /* the group of the guard, which the caller's shell knows */
+    bool orphaned;            /* the guard died: kill everything, report nothing */
+    struct guard_outcome outcome;
+};
+
+static void on_note(const struct run_note *note, void *userdata)
+{
+    struct engine *e = userdata;
+    char sig[SIGNAME_MAX];
+
+    if (!e->job->verbose)
+        return;
+    signame_format(note->sig, sig);
+    switch (note->kind) {
+    case RUN_NOTE_DEADLINE:
+        log_msg("deadline reached, stopping the tree of '%s'", e->job->argv[0]);
+        break;
+    case RUN_NOTE_SENT:
+        if (note->group)
+            log_msg("sending signal %s to group %d (%u processes)", sig, (int) note->pid,
+                    note->count);
+        else
+            log_msg("sending signal %s to process %d%s", sig, (int) note->pid,
+                    note->escapee ? ", which left the group" : "");
+        break;
+    case RUN_NOTE_EXITED:
+        if (e->job->wait_all && note->count)
+            log_msg("'%s' exited; stopping the %u processes left in its tree", e->job->argv[0],
+                    note->count);
+        break;
+    }
+}
+
+static void give_back_tty(struct engine *e)
+{
+    /* We are in a background group now; SIGTTOU is blocked, so tcsetpgrp goes through. */
+    if (e->tty_fd >= 0)
+        (void) tcsetpgrp(e->tty_fd, e->home_pgid); /* the terminal went away: nothing to do */
+    e->tty_fd = -1;
+}
+
+static void on_done(struct run *run, const struct run_result *result, void *userdata)
+{
+    struct engine *e = userdata;
+
+    (void) run;
+    give_back_tty(e);
+    status_from_result(result, e->job->preserve_status, &e->outcome);
+    ev_break(e->loop, EVBREAK_ALL);
+}
+
+static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct engine *e = w->data;
+    struct signalfd_siginfo si;
+    char name[SIGNAME_MAX];
+
+    (void) loop;
+    (void) revents;
+    while (signals_read(e->signal_fd, &si) == 1) {
+        int sig = (int) si.ssi_signo;
+        if (sig == SIGCHLD) {
+            run_reap(e->run);
+            continue;
+        }
+        /* A signal from the terminal reaches the guard too, and the guard forwards it: act
+         * on the forwarded copy only. */
+        if (si.ssi_code == SI_KERNEL)
+            continue;
+        if (e->job->verbose)
+            log_msg("received signal %s, passing it to the tree", signame_format(sig, name));
+        if (sig == SIGALRM)
+            run_expire(e->run);
+        else if (sig == SIGUSR1 || sig == SIGUSR2)
+            (void) run_signal(e->run, sig); /* ESRCH: the run is over */
+        else
+            (void) run_terminate(e->run, sig, e->job->kill_after_s);
+    }
+}
+
+static void on_guard(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct engine *e = w->data;
+
+    (void) revents;
+    if (!guard_gone(e->guard_fd))
+        return;
+    /* The process the user started is gone (SIGKILL): nobody is left to report to, and
+     * nothing of the tree may outlive it. */
+    e->orphaned = true;
+    ev_io_stop(loop, w);
+    (void) run_terminate(e->run, SIGKILL, 0);
+}
+
+static int engine_start(struct engine *e)
+{
+    const struct cli_job *job = e->job;
+    struct run_spec spec = {
+        .argv = job->argv,
+        .tty_fd = e->tty_fd,
+        .timeout_s = job->timeout_s,
+        .signal = job->signal,
+        .kill_after_s = job->kill_after_s,
+        .wait_all = job->wait_all,
+    };
+    int r;
+
+    /* The command's group is numbered by our own pid: the command is not a group leader (as
+     * under timeout(1), so `setsid CMD` does not fork), and the number cannot be reused while
+     * we live. We join it only long enough for the command to join it too. */
+    if (setpgid(0, 0) < 0)
+        return -errno;
+    spec.pgid = getpid();
+    r = run_start(e->loop, &spec, on_done, on_note, e, &e->run);
+    if (setpgid(0, e->home_pgid) < 0 && r == 0)
+        r = -errno;
+    return r;
+}
+
+static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool tty,
+                                  pid_t home_pgid)
+{
+    struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1,
+                       .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
+                       .outcome = {.code = STATUS_FAILED}};
+    sigset_t set;
+    int r;
+
+    sigemptyset(&set);
+    for (const int *s = (const int[]){SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+                                      SIGUSR2, SIGALRM, 0};
+         *s; s++)
+        sigaddset(&set, *s);
+    e.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+    r = e.loop ? signals_open(&set) : -ENOMEM;
+    if (r < 0) {
+        log_msg("cannot set up the event loop: %s", strerror(-r));
+        goto report;
+    }
+    e.signal_fd = r;
+    r = engine_start(&e);
+    if (r < 0) {
+        give_back_tty(&e);
+        if (!e.run) {
+            log_msg("cannot run '%s': %s", job->argv[0], strerror(-r));
+            e.outcome.code = status_from_spawn_error(r);
+        } else {
+            log_msg("cannot supervise '%s': %s", job->argv[0], strerror(-r));
+            guard_kill_all(0); /* we are still in the group: spare it, sweep by pid */
+        }
+        goto report;
+    }
+    ev_io_init(&e.signal_io, on_signal, e.signal_fd, EV_READ);
+    ev_io_init(&e.guard_io, on_guard, e.guard_fd, EV_READ);
+    e.signal_io.data = e.guard_io.data = &e;
+    ev_io_start(e.loop, &e.signal_io);
+    ev_io_start(e.loop, &e.guard_io);
+    ev_run(e.loop, 0);
+report:
+    if (!e.orphaned)
+        (void) guard_report(guard_fd, &e.outcome); /* the guard died meanwhile: it cannot care */
+    run_free(e.run);
+    fd_close(&e.signal_fd);
+    fd_close(&e.guard_fd);
+    if (e.loop)
+        ev_loop_destroy(e.loop);
+    exit(0);
+}
+
+_Noreturn void supervise(const struct cli_job *job)
+{
+    sigset_t all, forward;
+    struct guard_outcome outcome;
+    pid_t engine, home_pgid = getpgrp();
+    int fd, status, r;
+    bool tty;
+
+    /* Every signal is blocked from here on: the guard takes them with sigwaitinfo, the engine
+     * from its signalfd, and the command gets an empty mask at spawn. */
+    sigfillset(&all);
+    (void) sigprocmask(SIG_BLOCK, &all, NULL); /* cannot fail with SIG_BLOCK */
+    /* Hand the terminal over only if it is ours to give: stdin is a terminal and we are its
+     * foreground group (not `pgsup run ... &`). */
+    tty = job->tty && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == home_pgid;
+    engine = guard_fork(&fd);
+    if (engine < 0) {
+        log_msg("cannot start the engine: %s", strerror((int) -engine));
+        exit(STATUS_FAILED);
+    }
+    if (engine == 0)
+        engine_main(job, fd, tty, home_pgid);
+
+    sigemptyset(&forward);
+    for (const int *s = (const int[]){SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                      SIGALRM, 0};
+         *s; s++)
+        sigaddset(&forward, *s);
+    r = guard_wait(engine, fd, &forward, &outcome, &status);
+    fd_close(&fd);
+    if (r < 0) {
+        if (tty && tcgetpgrp(STDIN_FILENO) != home_pgid)
+            (void) tcsetpgrp(STDIN_FILENO, home_pgid); /* best effort: the shell retakes it */
+        if (WIFSIGNALED(status))
+            log_msg("engine died of signal %d; killed what was left of the tree",
+                    WTERMSIG(status));
+        else
+            log_msg("engine exited (status %d) without a result; killed what was left of "
+                    "the tree", WEXITSTATUS(status));
+        exit(STATUS_FAILED);
+    }
+    status_exit(&outcome);
+}

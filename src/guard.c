@@ -1,0 +1,125 @@
+/* guard.c: the two halves of a pgsup binary and what passes between them. The guard is
+ * deliberately dumb (no event loop, no allocation after the split): it must still work when
+ * the engine has crashed. */
+#include "guard.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fd.h"
+#include "kill.h"
+
+pid_t guard_fork(int *ret_fd)
+{
+    int sv[2];
+    pid_t pid;
+
+    /* SEQPACKET: the outcome arrives whole or not at all. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    /* Orphans of the tree come to the engine; if the engine dies, to the guard. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+        int r = -errno;
+        fd_close(&sv[0]);
+        fd_close(&sv[1]);
+        return r;
+    }
+    /* Plain fork: pgsup is small and single-threaded here, so the copy is cheap and safe. */
+    pid = fork();
+    if (pid < 0) {
+        int r = -errno;
+        fd_close(&sv[0]);
+        fd_close(&sv[1]);
+        return r;
+    }
+    if (pid == 0) {
+        fd_close(&sv[0]);
+        *ret_fd = sv[1];
+        return 0;
+    }
+    fd_close(&sv[1]);
+    *ret_fd = sv[0];
+    return pid;
+}
+
+int guard_report(int fd, const struct guard_outcome *outcome)
+{
+    return send(fd, outcome, sizeof(*outcome), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+bool guard_gone(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
+void guard_kill_all(pid_t pgid)
+{
+    struct killer k;
+    sigset_t chld;
+    const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+
+    /* The group is signalled once, while the caller still holds whatever pins its number
+     * (the engine as an unreaped zombie); from then on members are found as descendants and
+     * signalled one by one through pidfds, which a reused number cannot fool. */
+    if (pgid > 0)
+        (void) kill(-pgid, SIGKILL); /* ESRCH: the group is already empty */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    kill_init(&k, &(struct tree_scope){.root = getpid(), .exclude = getpid()});
+    (void) kill_phase(&k, SIGKILL, NULL, NULL); /* errors: the loop below sweeps again */
+    for (;;) {
+        /* Reap what died; stop once we have no child at all. */
+        pid_t p;
+        while ((p = waitpid(-1, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
+            ;
+        if (p < 0)
+            break;
+        /* Children remain: wait for the next exit, sweeping again now and then for members
+         * that were forked or re-parented without a SIGCHLD. */
+        if (sigtimedwait(&chld, NULL, &tick) < 0)
+            (void) kill_sweep(&k, NULL, NULL);
+    }
+    kill_free(&k);
+}
+
+int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outcome *ret,
+               int *ret_status)
+{
+    sigset_t wanted = *forward;
+    struct guard_outcome outcome;
+    siginfo_t si;
+    ssize_t n;
+
+    sigaddset(&wanted, SIGCHLD);
+    for (;;) {
+        if (sigwaitinfo(&wanted, &si) < 0)
+            continue; /* EINTR */
+        if (si.si_signo != SIGCHLD) {
+            /* The engine is our unreaped child: its pid cannot have been reused. */
+            (void) kill(engine, si.si_signo);
+            continue;
+        }
+        /* WNOWAIT: the engine stays a zombie, so its pid (the tree's pgid) stays ours until
+         * the tree is dealt with. Before the engine dies we have no other child. */
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t) engine, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+            break;
+    }
+    n = recv(fd, &outcome, sizeof(outcome), MSG_DONTWAIT);
+    if (n == (ssize_t) sizeof(outcome)) {
+        (void) waitpid(engine, NULL, 0); /* a zombie: returns at once */
+        *ret = outcome;
+        return 0;
+    }
+    *ret_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+    guard_kill_all(engine); /* reaps the engine too */
+    return -ECHILD;
+}

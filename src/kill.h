@@ -1,0 +1,39 @@
+/* kill.h: signalling a whole tree. One sweep signals the group with kill(-pgid) and every
+ * escapee one by one through a pidfd; the caller repeats sweeps until the tree is empty. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "proc.h"
+#include "tree.h"
+
+/* What a sweep did, for --verbose: one note for the group, one per escapee. */
+struct kill_note {
+    int sig;
+    pid_t pid;      /* the pgid for a group note */
+    bool group;
+    bool escapee;   /* the process had left the group */
+    unsigned count; /* group note: members seen in the group */
+};
+typedef void kill_note_fn(const struct kill_note *note, void *userdata);
+
+struct killer {
+    struct tree_scope scope;
+    int sig;                /* signal of the current phase, 0 before the first */
+    struct proc_table sent; /* who got sig in this phase (pid + start time) */
+    struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
+};
+
+void kill_init(struct killer *k, const struct tree_scope *scope);
+void kill_free(struct killer *k);
+
+/* Begins a phase with sig and sweeps once. Returns the number of live members seen (0: the
+ * tree is empty) or -errno. */
+int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata);
+
+/* Sweeps again with the phase's signal: members that appeared since the last sweep get it;
+ * with SIGKILL everyone gets it again. Returns the number of live members seen or -errno. */
+int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata);
+
+/* Counts the live members without signalling anyone. Returns the count or -errno. */
+int kill_count(struct killer *k);

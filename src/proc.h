@@ -1,0 +1,31 @@
+/* proc.h: snapshots of the process table read from /proc. */
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc_entry {
+    pid_t pid, ppid, pgid, sid;
+    char state;                  /* 'R', 'S', 'T', 'Z', ... as in /proc/PID/stat */
+    unsigned long long start;    /* start time in clock ticks since boot: pid + start is unique */
+};
+
+struct proc_table {
+    struct proc_entry *v;
+    size_t len, cap;
+};
+
+/* Reads every process of /proc into t (emptied first; its buffer is reused). Processes that
+ * vanish during the scan are skipped. Returns 0 or -errno. */
+int proc_scan(struct proc_table *t);
+
+/* Appends one entry; the table grows as needed. Returns 0 or -ENOMEM. */
+int proc_table_add(struct proc_table *t, const struct proc_entry *e);
+
+/* Frees the table's buffer; the table may be reused afterwards. */
+void proc_table_free(struct proc_table *t);
+
+/* Reads /proc/PID/stat. Returns 0, -ESRCH if the process is gone, or -errno. */
+int proc_stat_read(pid_t pid, struct proc_entry *ret);
+
+/* Parses the text of a /proc/PID/stat file. Returns 0 or -EINVAL. */
+int proc_stat_parse(const char *text, struct proc_entry *ret);

@@ -1,0 +1,262 @@
+/* run.c: the life of one supervised tree, as a small state machine on the caller's loop:
+ *
+ *   RUNNING --deadline / run_terminate / command exits (wait_all)--> STOPPING (sig, grace)
+ *   STOPPING --grace over--> KILLING (SIGKILL, repeated until nothing is left)
+ *   any --command exits (!wait_all) / tree empty (wait_all)--> DONE
+ *
+ * While stopping or killing, a recheck timer sweeps again with a short backoff: a process
+ * forked while the previous sweep ran, or re-parented to us without a SIGCHLD, is found
+ * there. Reaping happens in run_reap(), driven by the caller's SIGCHLD. */
+#include "run.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kill.h"
+#include "spawn.h"
+#include "timer.h"
+
+#define RECHECK_FIRST_S 0.005
+#define RECHECK_MAX_S 0.25
+
+enum run_state { RUNNING, STOPPING, KILLING, DONE };
+
+struct run {
+    struct ev_loop *loop;
+    run_done_fn *done;
+    run_note_fn *note;
+    void *userdata;
+    pid_t pid;                 /* the command; set by run_start, read-only after */
+    int signal;
+    double kill_after_s;
+    bool wait_all;
+    enum run_state state;
+    bool leader_gone;          /* the command has been reaped */
+    bool children_left;        /* the last reap found children still running */
+    struct killer killer;
+    ev_timer deadline, grace, recheck;
+    double recheck_s;
+    double start_s;
+    struct run_result result;
+};
+
+static void note_from_kill(const struct kill_note *k, void *userdata)
+{
+    struct run *run = userdata;
+
+    run->note(&(struct run_note){.kind = RUN_NOTE_SENT, .sig = k->sig, .pid = k->pid,
+                                 .group = k->group, .escapee = k->escapee, .count = k->count},
+              run->userdata);
+}
+
+static kill_note_fn *kill_notes(struct run *run)
+{
+    return run->note ? note_from_kill : NULL;
+}
+
+static void finish(struct run *run)
+{
+    run->state = DONE;
+    ev_timer_stop(run->loop, &run->deadline);
+    ev_timer_stop(run->loop, &run->grace);
+    ev_timer_stop(run->loop, &run->recheck);
+    run->result.wall_s = timer_now() - run->start_s;
+    (void) getrusage(RUSAGE_CHILDREN, &run->result.rusage); /* cannot fail with this who */
+    /* Last statement: the callback may free the run. */
+    run->done(run, &run->result, run->userdata);
+}
+
+static void arm_recheck(struct run *run, bool reset)
+{
+    if (reset)
+        run->recheck_s = RECHECK_FIRST_S;
+    else if (run->recheck_s < RECHECK_MAX_S)
+        run->recheck_s *= 2;
+    ev_timer_stop(run->loop, &run->recheck);
+    ev_timer_set(&run->recheck, run->recheck_s, 0);
+    ev_timer_start(run->loop, &run->recheck);
+}
+
+static void start_phase(struct run *run, int sig, double grace_s)
+{
+    /* A failed snapshot still sent the group signal; the recheck retries the rest. */
+    (void) kill_phase(&run->killer, sig, kill_notes(run), run);
+    if (sig == SIGKILL) {
+        run->state = KILLING;
+        if (!run->leader_gone)
+            run->result.escalated = true;
+    } else {
+        if (run->state == RUNNING)
+            run->state = STOPPING;
+        if (grace_s >= 0 && !ev_is_active(&run->grace)) {
+            ev_timer_set(&run->grace, grace_s, 0);
+            ev_timer_start(run->loop, &run->grace);
+        }
+    }
+    arm_recheck(run, true);
+}
+
+static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct run *run = w->data;
+
+    (void) loop;
+    (void) revents;
+    if (run->state == STOPPING)
+        start_phase(run, SIGKILL, -1);
+}
+
+static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct run *run = w->data;
+
+    (void) loop;
+    (void) revents;
+    (void) kill_sweep(&run->killer, kill_notes(run), run); /* errors: retried next time */
+    arm_recheck(run, false);
+}
+
+void run_expire(struct run *run)
+{
+    if (run->state == DONE || run->leader_gone)
+        return;
+    ev_timer_stop(run->loop, &run->deadline);
+    run->result.timed_out = true;
+    if (run->note)
+        run->note(&(struct run_note){.kind = RUN_NOTE_DEADLINE, .sig = run->signal},
+                  run->userdata);
+    start_phase(run, run->signal, run->kill_after_s);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    run_expire(w->data);
+}
+
+static void record_exit(struct run *run, int status)
+{
+    run->leader_gone = true;
+    run->result.exited = WIFEXITED(status);
+    run->result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run->result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    ev_timer_stop(run->loop, &run->deadline);
+}
+
+void run_reap(struct run *run)
+{
+    bool leader_now = false;
+
+    if (run->state == DONE)
+        return;
+    for (;;) {
+        int status;
+        pid_t p = waitpid(-1, &status, WNOHANG);
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p <= 0) {
+            run->children_left = p == 0;
+            break;
+        }
+        if (p == run->pid) {
+            record_exit(run, status);
+            leader_now = true;
+        }
+    }
+    if (leader_now && run->note)
+        run->note(&(struct run_note){.kind = RUN_NOTE_EXITED,
+                                     .count = run->children_left
+                                                  ? (unsigned) kill_count(&run->killer)
+                                                  : 0},
+                  run->userdata);
+    if (run->leader_gone && (!run->wait_all || !run->children_left)) {
+        finish(run);
+        return;
+    }
+    /* The command is gone but its tree is not: stop the rest as if the deadline fired. */
+    if (leader_now && run->state == RUNNING)
+        start_phase(run, run->signal, run->kill_after_s);
+}
+
+int run_signal(struct run *run, int sig)
+{
+    struct killer once;
+    int r;
+
+    if (run->state == DONE)
+        return -ESRCH;
+    /* A separate killer: a forwarded signal must not count as "sent" for the current phase. */
+    kill_init(&once, &run->killer.scope);
+    r = kill_phase(&once, sig, kill_notes(run), run);
+    kill_free(&once);
+    return r < 0 ? r : 0;
+}
+
+int run_terminate(struct run *run, int sig, double grace_s)
+{
+    if (run->state == DONE)
+        return -ESRCH;
+    if (run->state == KILLING)
+        return 0;
+    start_phase(run, sig, grace_s);
+    return 0;
+}
+
+int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *done,
+              run_note_fn *note, void *userdata, struct run **ret_run)
+{
+    struct spawn_plan plan;
+    struct run *run;
+    int r;
+
+    if (!spec->argv || !spec->argv[0] || spec->pgid <= 0 || !done)
+        return -EINVAL;
+    run = calloc(1, sizeof(*run));
+    if (!run)
+        return -ENOMEM;
+    *run = (struct run){.loop = loop, .done = done, .note = note, .userdata = userdata,
+                        .signal = spec->signal ? spec->signal : SIGTERM,
+                        .kill_after_s = spec->kill_after_s, .wait_all = spec->wait_all};
+    spawn_plan_init(&plan);
+    plan.argv = spec->argv;
+    plan.envp = spec->envp;
+    plan.cwd = spec->cwd;
+    plan.pgid = spec->pgid;
+    plan.tty_fd = spec->tty_fd;
+    run->start_s = timer_now();
+    r = spawn_start(&plan, &run->pid);
+    if (r < 0) {
+        free(run);
+        return r;
+    }
+    /* The caller is the subreaper: everything below it, and the group, is the tree. */
+    kill_init(&run->killer, &(struct tree_scope){.pgid = spec->pgid, .root = getpid(),
+                                                  .exclude = getpid()});
+    ev_timer_init(&run->deadline, on_deadline, 0, 0);
+    ev_timer_init(&run->grace, on_grace, 0, 0);
+    ev_timer_init(&run->recheck, on_recheck, 0, 0);
+    run->deadline.data = run->grace.data = run->recheck.data = run;
+    if (spec->timeout_s > 0 && spec->timeout_s < TIMER_FOREVER_S) {
+        ev_now_update(loop); /* the loop's cached time may be old: the deadline counts from now */
+        ev_timer_set(&run->deadline, spec->timeout_s, 0);
+        ev_timer_start(loop, &run->deadline);
+    }
+    *ret_run = run;
+    return 0;
+}
+
+void run_free(struct run *run)
+{
+    if (!run)
+        return;
+    ev_timer_stop(run->loop, &run->deadline);
+    ev_timer_stop(run->loop, &run->grace);
+    ev_timer_stop(run->loop, &run->recheck);
+    kill_free(&run->killer);
+    free(run);
+}

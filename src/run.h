@@ -1,0 +1,78 @@
+/* run.h: one supervised run of one command tree on a libev loop: spawn, deadline, signals
+ * to the whole tree, grace, SIGKILL, and the result.
+ *
+ * The caller must be the tree's subreaper and the only reaper of its own children
+ * (PR_SET_CHILD_SUBREAPER, no waitpid(-1) elsewhere): every child it has is taken to belong
+ * to the tree, and run_reap() must be called whenever SIGCHLD arrives. */
+#pragma once
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct ev_loop;
+struct run;
+
+struct run_spec {
+    char *const *argv;   /* borrowed until run_start() returns */
+    char *const *envp;   /* NULL: inherit; borrowed until run_start() returns */
+    const char *cwd;     /* NULL: inherit; borrowed until run_start() returns */
+    pid_t pgid;          /* group the command joins, made by the caller (setpgid(0, 0)) */
+    int tty_fd;          /* >= 0: give this terminal's foreground to the group */
+    double timeout_s;    /* 0: no deadline */
+    int signal;          /* sent to the tree at the deadline */
+    double kill_after_s; /* grace before SIGKILL once the tree was signalled; < 0: never */
+    bool wait_all;       /* true: when the command exits, stop the rest of its tree and finish
+                          * only when the tree is empty; false: finish when the command exits
+                          * (timeout(1)'s behaviour) */
+};
+
+struct run_result {
+    bool exited;         /* true: exit_code is set; false: term_signal is */
+    int exit_code;
+    int term_signal;
+    bool timed_out;      /* the deadline (or run_expire()) fired before the command exited */
+    bool escalated;      /* SIGKILL was sent to the tree before the command exited */
+    double wall_s;       /* from spawn to the end of the run */
+    struct rusage rusage; /* of every process of the tree reaped by the caller */
+};
+
+enum run_note_kind {
+    RUN_NOTE_DEADLINE,    /* the deadline fired */
+    RUN_NOTE_SENT,        /* a signal went to the group (group) or one escapee */
+    RUN_NOTE_EXITED,      /* the command exited; count members of its tree remain */
+};
+
+struct run_note {
+    enum run_note_kind kind;
+    int sig;
+    pid_t pid;
+    bool group;
+    bool escapee;
+    unsigned count;
+};
+
+typedef void run_done_fn(struct run *run, const struct run_result *result, void *userdata);
+typedef void run_note_fn(const struct run_note *note, void *userdata);
+
+/* Starts the command. On success *ret_run owns the run; done is called exactly once, from the
+ * loop, and the run may be freed from inside it. Returns 0, or -errno if the command could not
+ * be started (-ENOENT: not found; -EACCES, -ENOEXEC...: cannot execute); then done is never
+ * called. note may be NULL. */
+int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *done,
+              run_note_fn *note, void *userdata, struct run **ret_run);
+
+/* Stops the watchers and frees the run. NULL is fine. Processes are not touched. */
+void run_free(struct run *run);
+
+/* Reaps every exited child of the caller; call it when SIGCHLD arrives. */
+void run_reap(struct run *run);
+
+/* Sends sig to the whole tree without ending the run. Returns 0 or -errno. */
+int run_signal(struct run *run, int sig);
+
+/* Ends the run: sig to the whole tree, then SIGKILL after grace_s (< 0: never; 0: at once);
+ * the grace of an earlier call is kept. Returns 0 or -errno. */
+int run_terminate(struct run *run, int sig, double grace_s);
+
+/* Acts as if the deadline fired now (SIGALRM from outside, as timeout(1) allows). */
+void run_expire(struct run *run);

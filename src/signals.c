@@ -1,0 +1,27 @@
+/* signals.c: the signalfd of pgsup's binaries. The library never uses it: it installs no
+ * handlers and blocks nothing in its host. */
+#include "signals.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+int signals_open(const sigset_t *set)
+{
+    int fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+
+    return fd < 0 ? -errno : fd;
+}
+
+int signals_read(int fd, struct signalfd_siginfo *ret)
+{
+    for (;;) {
+        ssize_t n = read(fd, ret, sizeof(*ret));
+        if (n == (ssize_t) sizeof(*ret))
+            return 1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        return n < 0 ? -errno : -EIO;
+    }
+}

@@ -1,0 +1,20 @@
+/* spawn.h: start one command in a process group, with a clean signal state. */
+#pragma once
+#include <sys/types.h>
+
+struct spawn_plan {
+    char *const *argv;  /* argv[0] is searched in PATH as execvp() does */
+    char *const *envp;  /* NULL: the caller's environ */
+    const char *cwd;    /* NULL: the caller's */
+    pid_t pgid;         /* 0: the child leads a new group; > 0: it joins this group */
+    int tty_fd;         /* >= 0: the child's group becomes this terminal's foreground group */
+    int stdin_fd, stdout_fd, stderr_fd; /* >= 0: becomes fd 0/1/2 of the child; -1: inherit */
+};
+
+/* Fills a plan with the defaults: inherit everything, new group, no terminal. */
+void spawn_plan_init(struct spawn_plan *plan);
+
+/* Starts the command. The child is in its group and has an empty signal mask before it
+ * execs; an exec failure is returned here as -errno (-ENOENT: not found, -EACCES, -ENOEXEC...),
+ * never guessed from an exit status. Returns 0 and the child's pid in *ret_pid, or -errno. */
+int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid);

@@ -1,0 +1,90 @@
+/* tree.c: membership of a job's tree. A process belongs to the job if it is in the job's
+ * group, or if following its parents leads to the job's root or to a group member: that is
+ * how an escapee that called setsid() or setpgid() is still found while its parent lives.
+ * Orphans re-parented to a subreaper are found because the subreaper is the root. */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+enum { UNKNOWN, IN, OUT, VISITING };
+
+static int cmp_pid(const void *a, const void *b)
+{
+    const struct proc_entry *x = a, *y = b;
+
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static const struct proc_entry *find(const struct proc_entry *v, size_t len, pid_t pid)
+{
+    struct proc_entry key = {.pid = pid};
+
+    return bsearch(&key, v, len, sizeof(*v), cmp_pid);
+}
+
+/* Resolves the membership of v[i] by walking up its parents; results are memoized in mark so
+ * the whole table costs O(n log n). A parent chain that loops (only possible in a corrupt
+ * snapshot) is treated as outside. */
+static char resolve(const struct proc_entry *v, size_t len, char *mark, size_t i,
+                    const struct tree_scope *s)
+{
+    const struct proc_entry *p;
+    char m;
+
+    if (mark[i] != UNKNOWN)
+        return mark[i] == VISITING ? OUT : mark[i];
+    if (v[i].pid == s->exclude)
+        return mark[i] = OUT;
+    if ((s->pgid > 0 && v[i].pgid == s->pgid) || v[i].ppid == s->root)
+        return mark[i] = IN;
+    p = v[i].ppid > 0 ? find(v, len, v[i].ppid) : NULL;
+    if (!p)
+        return mark[i] = OUT;
+    mark[i] = VISITING;
+    m = resolve(v, len, mark, (size_t) (p - v), s);
+    return mark[i] = m;
+}
+
+int tree_members(const struct proc_table *t, const struct tree_scope *scope,
+                 struct proc_table *ret)
+{
+    struct proc_entry *v;
+    char *mark;
+    int r = 0;
+
+    ret->len = 0;
+    if (t->len == 0)
+        return 0;
+    v = malloc(t->len * sizeof(*v));
+    mark = calloc(t->len, 1);
+    if (!v || !mark) {
+        r = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < t->len; i++)
+        v[i] = t->v[i];
+    qsort(v, t->len, sizeof(*v), cmp_pid);
+    for (size_t i = 0; i < t->len; i++) {
+        if (resolve(v, t->len, mark, i, scope) != IN)
+            continue;
+        if (v[i].state == 'Z' || v[i].state == 'X')
+            continue;
+        r = proc_table_add(ret, &v[i]);
+        if (r < 0)
+            goto out;
+    }
+    r = (int) ret->len;
+out:
+    free(mark);
+    free(v);
+    return r;
+}
+
+bool tree_contains(const struct proc_table *t, pid_t pid, unsigned long long start)
+{
+    for (size_t i = 0; i < t->len; i++)
+        if (t->v[i].pid == pid && t->v[i].start == start)
+            return true;
+    return false;
+}

@@ -1,0 +1,23 @@
+/* tree.h: who belongs to a job. Pure logic over a proc_table snapshot, so it can be tested
+ * on made-up process tables. */
+#pragma once
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "proc.h"
+
+struct tree_scope {
+    pid_t pgid;    /* the job's process group; 0: none (descendants of root only) */
+    pid_t root;    /* every descendant of root belongs to the job */
+    pid_t exclude; /* never a member (the supervisor itself), 0 for none */
+};
+
+/* Fills ret with the live members of the job seen in snapshot t: processes in the group,
+ * descendants of root, and descendants of group members (those that left with setsid() or
+ * setpgid()). Zombies are not members (they cannot be signalled), nor is scope->exclude.
+ * ret is emptied first. Returns the number of members or -ENOMEM. */
+int tree_members(const struct proc_table *t, const struct tree_scope *scope,
+                 struct proc_table *ret);
+
+/* True if the table holds an entry with this pid and start time. */
+bool tree_contains(const struct proc_table *t, pid_t pid, unsigned long long start);
