@@ -22,7 +22,8 @@ pid_t guard_fork(int *ret_fd)
     /* SEQPACKET: the outcome arrives whole or not at all. */
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return -errno;
-    /* Orphans of the tree come to the engine; if the engine dies, to the guard. */
+    /* Orphans of the tree come to the engine; if the engine dies, to the guard. fork() does
+     * not pass the attribute on, so each half sets it for itself. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
         int r = -errno;
         fd_close(&sv[0]);
@@ -40,6 +41,8 @@ pid_t guard_fork(int *ret_fd)
     if (pid == 0) {
         fd_close(&sv[0]);
         *ret_fd = sv[1];
+        /* Cannot fail once it worked in the parent (same kernel, same credentials). */
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1);
         return 0;
     }
     fd_close(&sv[1]);
