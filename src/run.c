@@ -168,7 +168,7 @@ void run_reap(struct run *run)
             leader_now = true;
         }
     }
-    if (leader_now && run->note)
+    if (leader_now && run->state == RUNNING && run->note)
         run->note(&(struct run_note){.kind = RUN_NOTE_EXITED,
                                      .count = run->children_left
                                                   ? (unsigned) kill_count(&run->killer)

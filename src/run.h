@@ -39,7 +39,7 @@ struct run_result {
 enum run_note_kind {
     RUN_NOTE_DEADLINE,    /* the deadline fired */
     RUN_NOTE_SENT,        /* a signal went to the group (group) or one escapee */
-    RUN_NOTE_EXITED,      /* the command exited; count members of its tree remain */
+    RUN_NOTE_EXITED,      /* the command exited by itself; count members of its tree remain */
 };
 
 struct run_note {

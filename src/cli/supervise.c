@@ -40,16 +40,16 @@ static void on_note(const struct run_note *note, void *userdata)
         break;
     case RUN_NOTE_SENT:
         if (note->group)
-            log_msg("sending signal %s to group %d (%u processes)", sig, (int) note->pid,
-                    note->count);
+            log_msg("sending signal %s to group %d (%u %s)", sig, (int) note->pid, note->count,
+                    note->count == 1 ? "process" : "processes");
         else
             log_msg("sending signal %s to process %d%s", sig, (int) note->pid,
                     note->escapee ? ", which left the group" : "");
         break;
     case RUN_NOTE_EXITED:
         if (e->job->wait_all && note->count)
-            log_msg("'%s' exited; stopping the %u processes left in its tree", e->job->argv[0],
-                    note->count);
+            log_msg("'%s' exited; stopping the %u %s left in its tree", e->job->argv[0],
+                    note->count, note->count == 1 ? "process" : "processes");
         break;
     }
 }
