@@ -156,12 +156,21 @@ void run_reap(struct run *run)
         return;
     for (;;) {
         int status;
-        pid_t p = waitpid(-1, &status, WNOHANG);
+        /* WUNTRACED: a job-control stop of the command is news for the caller (--verbose,
+         * terminal handover); stops of other members are not reported. */
+        pid_t p = waitpid(-1, &status, WNOHANG | WUNTRACED);
         if (p < 0 && errno == EINTR)
             continue;
         if (p <= 0) {
             run->children_left = p == 0;
             break;
+        }
+        if (WIFSTOPPED(status)) {
+            if (p == run->pid && run->note)
+                run->note(&(struct run_note){.kind = RUN_NOTE_STOPPED, .sig = WSTOPSIG(status),
+                                             .pid = p},
+                          run->userdata);
+            continue;
         }
         if (p == run->pid) {
             record_exit(run, status);

@@ -40,6 +40,7 @@ enum run_note_kind {
     RUN_NOTE_DEADLINE,    /* the deadline fired */
     RUN_NOTE_SENT,        /* a signal went to the group (group) or one escapee */
     RUN_NOTE_EXITED,      /* the command exited by itself; count members of its tree remain */
+    RUN_NOTE_STOPPED,     /* the command was stopped by signal sig (job control) */
 };
 
 struct run_note {

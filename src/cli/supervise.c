@@ -20,17 +20,57 @@ struct engine {
     struct run *run;
     ev_io signal_io, guard_io;
     int signal_fd, guard_fd;
-    int tty_fd;               /* 0 when the terminal was handed to the command, else -1 */
+    int tty_fd;               /* the terminal we may hand over (stdin), or -1 */
+    bool tty_lent;            /* the command's group is the terminal's foreground group */
+    bool suspended;           /* the command stopped (Ctrl-Z) and we stopped the guard */
+    pid_t guard_pid;
     pid_t home_pgid;          /* the group of the guard, which the caller's shell knows */
     bool orphaned;            /* the guard died: kill everything, report nothing */
     struct guard_outcome outcome;
 };
+
+static void give_back_tty(struct engine *e)
+{
+    /* We are in a background group now; SIGTTOU is blocked, so tcsetpgrp goes through. */
+    if (e->tty_lent)
+        (void) tcsetpgrp(e->tty_fd, e->home_pgid); /* the terminal went away: nothing to do */
+    e->tty_lent = false;
+}
+
+/* Ctrl-Z stopped the command, which holds the terminal: behave like a shell's job. Take the
+ * terminal back and stop the guard, so the user's shell sees pgsup stopped and gets its
+ * prompt back; `fg` continues us (on_signal, SIGCONT) and we hand everything back. */
+static void suspend(struct engine *e, int sig)
+{
+    if (!e->tty_lent || e->orphaned || (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU))
+        return;
+    give_back_tty(e);
+    e->suspended = true;
+    (void) kill(e->guard_pid, SIGSTOP); /* our parent, alive (not orphaned) */
+}
+
+static void resume(struct engine *e)
+{
+    if (!e->suspended)
+        return;
+    e->suspended = false;
+    /* `fg` made our group the foreground again; `bg` did not, and the terminal stays put. */
+    if (tcgetpgrp(e->tty_fd) == e->home_pgid) {
+        /* The command's group is numbered by our pid (engine_start). */
+        e->tty_lent = tcsetpgrp(e->tty_fd, getpid()) == 0;
+    }
+    (void) run_signal(e->run, SIGCONT); /* ESRCH: the run is over */
+}
 
 static void on_note(const struct run_note *note, void *userdata)
 {
     struct engine *e = userdata;
     char sig[SIGNAME_MAX];
 
+    if (note->kind == RUN_NOTE_STOPPED) {
+        suspend(e, note->sig);
+        return;
+    }
     if (!e->job->verbose)
         return;
     signame_format(note->sig, sig);
@@ -46,20 +86,14 @@ static void on_note(const struct run_note *note, void *userdata)
             log_msg("sending signal %s to process %d%s", sig, (int) note->pid,
                     note->escapee ? ", which left the group" : "");
         break;
+    case RUN_NOTE_STOPPED:
+        break;
     case RUN_NOTE_EXITED:
         if (e->job->wait_all && note->count)
             log_msg("'%s' exited; stopping the %u %s left in its tree", e->job->argv[0],
                     note->count, note->count == 1 ? "process" : "processes");
         break;
     }
-}
-
-static void give_back_tty(struct engine *e)
-{
-    /* We are in a background group now; SIGTTOU is blocked, so tcsetpgrp goes through. */
-    if (e->tty_fd >= 0)
-        (void) tcsetpgrp(e->tty_fd, e->home_pgid); /* the terminal went away: nothing to do */
-    e->tty_fd = -1;
 }
 
 static void on_done(struct run *run, const struct run_result *result, void *userdata)
@@ -84,6 +118,10 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
         int sig = (int) si.ssi_signo;
         if (sig == SIGCHLD) {
             run_reap(e->run);
+            continue;
+        }
+        if (sig == SIGCONT) {
+            resume(e);
             continue;
         }
         /* A signal from the terminal reaches the guard too, and the guard forwards it: act
@@ -135,6 +173,7 @@ static int engine_start(struct engine *e)
         return -errno;
     spec.pgid = getpid();
     r = run_start(e->loop, &spec, on_done, on_note, e, &e->run);
+    e->tty_lent = r == 0 && e->tty_fd >= 0;
     if (setpgid(0, e->home_pgid) < 0 && r == 0)
         r = -errno;
     return r;
@@ -143,15 +182,15 @@ static int engine_start(struct engine *e)
 static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool tty,
                                   pid_t home_pgid)
 {
-    struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1,
+    struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1, .guard_pid = getppid(),
                        .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
                        .outcome = {.code = STATUS_FAILED}};
     sigset_t set;
     int r;
 
     sigemptyset(&set);
-    for (const int *s = (const int[]){SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
-                                      SIGUSR2, SIGALRM, 0};
+    for (const int *s = (const int[]){SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+                                      SIGUSR1, SIGUSR2, SIGALRM, 0};
          *s; s++)
         sigaddset(&set, *s);
     e.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
