@@ -183,13 +183,23 @@ void run_reap(struct run *run)
                                                   ? (unsigned) kill_count(&run->killer)
                                                   : 0},
                   run->userdata);
-    if (run->leader_gone && (!run->wait_all || !run->children_left)) {
+    if (!run->leader_gone)
+        return;
+    /* The command exited by itself and only it is waited for (timeout(1)'s way): the rest of
+     * its tree is left as it is. */
+    if (!run->children_left || (!run->wait_all && run->state == RUNNING)) {
         finish(run);
         return;
     }
-    /* The command is gone but its tree is not: stop the rest as if the deadline fired. */
-    if (leader_now && run->state == RUNNING)
+    if (run->state == RUNNING) {
+        /* The command is gone but its tree is not: stop the rest as if the deadline fired. */
         start_phase(run, run->signal, run->kill_after_s);
+    } else if (leader_now && !run->wait_all && !ev_is_active(&run->grace)) {
+        /* The tree was being stopped and only the command is waited for, with no grace to
+         * wait out: what is left was signalled already and gets SIGKILL now, so that nothing
+         * outlives the deadline and the return is not delayed. */
+        start_phase(run, SIGKILL, -1);
+    }
 }
 
 int run_signal(struct run *run, int sig)

@@ -22,8 +22,9 @@ struct run_spec {
     int signal;          /* sent to the tree at the deadline */
     double kill_after_s; /* grace before SIGKILL once the tree was signalled; < 0: never */
     bool wait_all;       /* true: when the command exits, stop the rest of its tree and finish
-                          * only when the tree is empty; false: finish when the command exits
-                          * (timeout(1)'s behaviour) */
+                          * only when the tree is empty; false: when the command exits by
+                          * itself, finish at once and leave the rest (timeout(1)'s way). Once
+                          * the tree is being stopped, both finish only when it is empty. */
 };
 
 struct run_result {
