@@ -17,6 +17,7 @@ static const struct {
     {"IOT", SIGABRT},
     {"CLD", SIGCHLD},
     {"POLL", SIGIO},
+    {"IO", SIGIO},
 };
 
 static int parse_number(const char *s, long *ret)
@@ -24,6 +25,9 @@ static int parse_number(const char *s, long *ret)
     char *end;
     long v;
 
+    /* strtol would also take blanks and a sign: "RTMIN++1" is not a signal name. */
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
     errno = 0;
     v = strtol(s, &end, 10);
     if (end == s || *end || errno)
@@ -92,7 +96,8 @@ int signame_parse(const char *s, int *ret_sig)
 
 const char *signame_format(int sig, char buf[SIGNAME_MAX])
 {
-    const char *name = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+    /* glibc calls 29 POLL; kill(1) and bash say IO. */
+    const char *name = sig == SIGIO ? "IO" : sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
 
     if (name)
         snprintf(buf, SIGNAME_MAX, "%s", name);

@@ -29,7 +29,8 @@ void status_from_result(const struct run_result *result, bool preserve_status,
 
 int status_from_spawn_error(int err)
 {
-    return err == -ENOENT || err == -ENOTDIR ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
+    /* timeout(1): only ENOENT is 127; ENOTDIR, EACCES, ENOEXEC... are 126. */
+    return err == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 }
 
 _Noreturn void status_exit(const struct guard_outcome *outcome)
