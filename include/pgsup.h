@@ -1,9 +1,28 @@
-/* pgsup.h: the public interface of libpgsup.
+/* pgsup.h: libpgsup, run a command with a deadline and a guarantee: when the run ends, no
+ * process of the command's tree survives (descendants that left its process group with
+ * setsid(), double-forked daemons and stopped processes included) and none is left a zombie.
  *
- * libpgsup runs commands in their own process groups and guarantees that, when a run ends,
- * no process of the command's tree survives and none is left as a zombie. */
+ * How: every run is supervised by a `pgsup run --control-fd` process that libpgsup starts with
+ * posix_spawn (so the cost does not grow with the caller's memory) and talks to over a socket.
+ * That process is the subreaper of the tree, so nothing can escape it; if the caller dies, the
+ * socket closes and the tree is killed. The library itself installs no signal handler, blocks
+ * no signal, never waits on pid -1 and never uses libev's child watchers: it waits on a pidfd
+ * with an ev_io, so it works on any libev loop and leaves the caller's other children alone.
+ * Every fd it makes is CLOEXEC.
+ *
+ * The pgsup binary is looked up in $PGSUP_BIN, else at the path it was installed to.
+ *
+ * Errors: functions that can fail return 0 or more on success and a negative number on
+ * failure: -errno, or -PGSUP_E... for pgsup's own errors; pgsup_strerror() explains both.
+ * Bad arguments (NULL or empty argv, a closed fd, a negative or NaN duration, an invalid
+ * signal) give -EINVAL. */
 #ifndef PGSUP_H
 #define PGSUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__)
 #define PGSUP_API __attribute__((visibility("default")))
@@ -15,17 +34,104 @@
 extern "C" {
 #endif
 
-/* Errors of pgsup's own, returned negated like -errno values. They start above every errno
- * value, so the two ranges cannot collide. */
+struct ev_loop; /* only the asynchronous calls need <ev.h> */
+
+/* Errors of pgsup's own. They start above every errno value, so the ranges cannot collide. */
 enum {
-    PGSUP_ESURVIVORS = 10000, /* the tree could not be emptied */
+    PGSUP_ENOHELPER = 10000, /* the pgsup binary was not found or cannot run ($PGSUP_BIN) */
+    PGSUP_EHELPER,           /* the pgsup supervisor process failed (crashed, bad reply) */
 };
 
-/* Returns a static, human-readable message for err, which may be negative (-errno or
- * -PGSUP_E...) or positive. Never returns NULL. Thread-safe. */
+/* Flags of pgsup_cmd.flags. */
+enum {
+    PGSUP_CAPTURE_STDOUT = 1u << 0, /* read the command's stdout into pgsup_result.out */
+    PGSUP_CAPTURE_STDERR = 1u << 1, /* read the command's stderr into pgsup_result.err */
+};
+
+/* What to run. Initialize with PGSUP_CMD_INIT, then set fields; everything is copied by the
+ * call it is passed to, which may return before the command ends. */
+typedef struct pgsup_cmd {
+    size_t size;              /* set by PGSUP_CMD_INIT: fields may be appended later */
+    const char *const *argv;  /* required, NULL-terminated; argv[0] is searched in PATH */
+    const char *const *envp;  /* NULL: the caller's environment */
+    const char *cwd;          /* NULL: the caller's working directory */
+    const void *stdin_data;   /* not NULL: the command reads these stdin_len bytes, then EOF */
+    size_t stdin_len;
+    int stdin_fd;             /* >= 0 (and stdin_data NULL): the command's stdin; -1: inherit */
+    int stdout_fd;            /* >= 0 (and no capture): the command's stdout; -1: inherit */
+    int stderr_fd;            /* >= 0 (and no capture): the command's stderr; -1: inherit */
+    double timeout_s;         /* deadline in seconds from the start; 0: none */
+    double kill_after_s;      /* grace between the first signal and SIGKILL; 0: 5 s;
+                               * < 0: never send SIGKILL */
+    int signal;               /* sent to the tree at the deadline and by pgsup_terminate();
+                               * 0: SIGTERM */
+    unsigned flags;           /* PGSUP_CAPTURE_* */
+    size_t capture_max;       /* bytes kept per captured stream (the rest is read and
+                               * dropped, see *_truncated); 0: 64 MiB */
+} pgsup_cmd;
+
+#define PGSUP_CMD_INIT                                                                        \
+    {                                                                                         \
+        .size = sizeof(pgsup_cmd), .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1           \
+    }
+
+/* How a run ended. */
+typedef struct pgsup_result {
+    int exit_code;            /* the command's exit status, or -1 if a signal ended it */
+    int term_signal;          /* the signal that ended the command, or 0 if it exited */
+    bool timed_out;           /* the deadline hit before the command ended */
+    bool killed;              /* SIGKILL was needed: the command outlived the grace */
+    double wall_s;            /* from the start of the command to the end of its tree */
+    struct rusage rusage;     /* the whole tree's (as RUSAGE_CHILDREN of its supervisor) */
+    char *out, *err;          /* captured stdout / stderr, NUL-terminated, or NULL;
+                               * owned by the result (see pgsup_result_free) */
+    size_t out_len, err_len;
+    bool out_truncated, err_truncated; /* more than capture_max bytes came */
+} pgsup_result;
+
+/* One running tree (asynchronous API). */
+typedef struct pgsup_proc pgsup_proc;
+
+/* Called once when the tree is gone and the captures are complete. r is valid until the
+ * callback returns, and so is p, which is freed right after; the callback may keep r->out and
+ * r->err by setting them to NULL (then free() them itself). */
+typedef void pgsup_exit_cb(pgsup_proc *p, pgsup_result *r, void *userdata);
+
+/* Runs cmd and waits for its whole tree to be gone, on a private event loop. Any thread may
+ * call it. On success (the command ran, whatever its status) returns 0 and fills *ret_result,
+ * which the caller frees with pgsup_result_free(). Returns -ENOENT if the command was not
+ * found, -EACCES/-ENOEXEC/... if it cannot be executed, -PGSUP_ENOHELPER, -PGSUP_EHELPER,
+ * -EINVAL, -ENOMEM; *ret_result is then untouched. */
+PGSUP_API int pgsup_run(const pgsup_cmd *cmd, pgsup_result *ret_result);
+
+/* Frees out and err and zeroes them. NULL, or a zeroed result, is fine. */
+PGSUP_API void pgsup_result_free(pgsup_result *r);
+
+/* Starts cmd on loop (any libev loop; the caller runs it). Returns 0 and *ret_proc once the
+ * command runs (cb will then be called exactly once, from loop), or the same errors as
+ * pgsup_run() (cb is then never called). Blocks only until the command is started. Call it,
+ * and the functions below, from the thread that runs loop. Many runs may share one loop. */
+PGSUP_API int pgsup_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb,
+                          void *userdata, pgsup_proc **ret_proc);
+
+/* The command's pid (its tree's root). */
+PGSUP_API pid_t pgsup_pid(const pgsup_proc *p);
+
+/* Sends sig to every process of the tree (the group, then escapees), without ending the run.
+ * Returns 0, -EINVAL for a bad signal, or -ESRCH once the tree is being reaped. */
+PGSUP_API int pgsup_signal(pgsup_proc *p, int sig);
+
+/* Ends the run now: cmd.signal to the whole tree, SIGKILL after grace_s (0: at once; < 0:
+ * never). Returns 0, -EINVAL, or -ESRCH once the tree is being reaped. */
+PGSUP_API int pgsup_terminate(pgsup_proc *p, double grace_s);
+
+/* Sets the deadline to timeout_s from now (0: no deadline). Returns 0, -EINVAL, or -ESRCH. */
+PGSUP_API int pgsup_set_deadline(pgsup_proc *p, double timeout_s);
+
+/* A static, human-readable message for err (negative or positive). Never NULL; thread-safe. */
 PGSUP_API const char *pgsup_strerror(int err);
 
-/* Returns the library's version, "MAJOR.MINOR.PATCH". */
+/* The library's version, "MAJOR.MINOR.PATCH". */
 PGSUP_API const char *pgsup_version(void);
 
 #ifdef __cplusplus

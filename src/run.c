@@ -132,6 +132,23 @@ void run_expire(struct run *run)
     start_phase(run, run->signal, run->kill_after_s);
 }
 
+void run_set_deadline(struct run *run, double timeout_s)
+{
+    if (run->state != RUNNING || run->leader_gone)
+        return;
+    ev_timer_stop(run->loop, &run->deadline);
+    if (timeout_s <= 0 || timeout_s >= TIMER_FOREVER_S)
+        return;
+    ev_now_update(run->loop); /* the loop's cached time may be old: count from now */
+    ev_timer_set(&run->deadline, timeout_s, 0);
+    ev_timer_start(run->loop, &run->deadline);
+}
+
+pid_t run_pid(const struct run *run)
+{
+    return run->pid;
+}
+
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void) loop;
@@ -260,11 +277,7 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     ev_timer_init(&run->grace, on_grace, 0, 0);
     ev_timer_init(&run->recheck, on_recheck, 0, 0);
     run->deadline.data = run->grace.data = run->recheck.data = run;
-    if (spec->timeout_s > 0 && spec->timeout_s < TIMER_FOREVER_S) {
-        ev_now_update(loop); /* the loop's cached time may be old: the deadline counts from now */
-        ev_timer_set(&run->deadline, spec->timeout_s, 0);
-        ev_timer_start(loop, &run->deadline);
-    }
+    run_set_deadline(run, spec->timeout_s);
     *ret_run = run;
     return 0;
 }

@@ -78,3 +78,9 @@ int run_terminate(struct run *run, int sig, double grace_s);
 
 /* Acts as if the deadline fired now (SIGALRM from outside, as timeout(1) allows). */
 void run_expire(struct run *run);
+
+/* Moves the deadline to timeout_s from now; 0 removes it. Ignored once the run is ending. */
+void run_set_deadline(struct run *run, double timeout_s);
+
+/* The command's pid. */
+pid_t run_pid(const struct run *run);

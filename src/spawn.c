@@ -10,23 +10,41 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
+
+#include "fd.h"
 
 extern char **environ;
 
 void spawn_plan_init(struct spawn_plan *plan)
 {
-    *plan = (struct spawn_plan){.tty_fd = -1, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
+    *plan = (struct spawn_plan){.tty_fd = -1, .fds = {-1, -1, -1, -1}};
 }
 
-static int add_dup(posix_spawn_file_actions_t *fa, int fd, int target)
+/* The dup2s run in order, so a source that is itself a target of an earlier dup2 (a caller
+ * whose fd 1 was closed gets pipes numbered 1...) would be overwritten before use. Sources in
+ * that range are first copied above it, into high[], which the caller closes. */
+static int add_dups(posix_spawn_file_actions_t *fa, const int fds[SPAWN_FDS], int high[SPAWN_FDS])
 {
-    if (fd < 0)
-        return 0;
-    /* For fd == target glibc clears FD_CLOEXEC instead of a no-op dup2, as POSIX asks. */
-    return -posix_spawn_file_actions_adddup2(fa, fd, target);
+    for (int i = 0; i < SPAWN_FDS; i++) {
+        int src = fds[i];
+        if (src < 0)
+            continue;
+        if (src < SPAWN_FDS && src != i) {
+            high[i] = fcntl(src, F_DUPFD_CLOEXEC, SPAWN_FDS);
+            if (high[i] < 0)
+                return -errno;
+            src = high[i];
+        }
+        /* For src == i glibc clears FD_CLOEXEC instead of a no-op dup2, as POSIX asks. */
+        int r = -posix_spawn_file_actions_adddup2(fa, src, i);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
@@ -34,6 +52,7 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t empty;
+    int high[SPAWN_FDS] = {-1, -1, -1, -1};
     pid_t pid;
     int r;
 
@@ -50,11 +69,7 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     if (r == 0)
         r = -posix_spawnattr_setsigmask(&attr, &empty);
     if (r == 0)
-        r = add_dup(&fa, plan->stdin_fd, STDIN_FILENO);
-    if (r == 0)
-        r = add_dup(&fa, plan->stdout_fd, STDOUT_FILENO);
-    if (r == 0)
-        r = add_dup(&fa, plan->stderr_fd, STDERR_FILENO);
+        r = add_dups(&fa, plan->fds, high);
     if (r == 0 && plan->cwd)
         r = -posix_spawn_file_actions_addchdir_np(&fa, plan->cwd);
     /* File actions run after setpgid, so the foreground goes to the child's new group. The
@@ -70,5 +85,7 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     (void) posix_spawnattr_destroy(&attr); /* cannot fail on an initialized attr */
 out_fa:
     (void) posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < SPAWN_FDS; i++)
+        fd_close(&high[i]);
     return r;
 }

@@ -2,16 +2,19 @@
 #pragma once
 #include <sys/types.h>
 
+/* The child fds a plan can set: stdin, stdout, stderr and one more (3) for a channel. */
+#define SPAWN_FDS 4
+
 struct spawn_plan {
     char *const *argv;  /* argv[0] is searched in PATH as execvp() does */
     char *const *envp;  /* NULL: the caller's environ */
     const char *cwd;    /* NULL: the caller's */
     pid_t pgid;         /* 0: the child leads a new group; > 0: it joins this group */
     int tty_fd;         /* >= 0: the child's group becomes this terminal's foreground group */
-    int stdin_fd, stdout_fd, stderr_fd; /* >= 0: becomes fd 0/1/2 of the child; -1: inherit */
+    int fds[SPAWN_FDS]; /* fds[i] >= 0 becomes fd i of the child; -1: inherit fd i as is */
 };
 
-/* Fills a plan with the defaults: inherit everything, new group, no terminal. */
+/* Fills a plan with the defaults: inherit every fd, new group, no terminal. */
 void spawn_plan_init(struct spawn_plan *plan);
 
 /* Starts the command. The child is in its group and has an empty signal mask before it

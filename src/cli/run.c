@@ -1,8 +1,11 @@
 /* run.c: `pgsup run [OPTIONS] [--] COMMAND [ARG]...`, pgsup's own mode: the whole tree is
  * stopped on every way out, and pgsup returns when no member is left. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 
 #include "cli.h"
 #include "log.h"
@@ -21,15 +24,35 @@ static const char usage[] =
     "  -p, --preserve-status      exit with COMMAND's status even when the deadline hit\n"
     "  -v, --verbose              say on stderr which signal goes to whom\n"
     "      --no-tty               keep the terminal's foreground group as it is\n"
+    "      --control-fd=FD        talk to libpgsup on socket FD instead of stderr\n"
     "  -h, --help                 show this help\n"
     "\n"
     "DURATION is a number with an optional suffix s, m, h or d. SIGNAL is a name (TERM,\n"
     "SIGTERM) or a number. Exit status: 124 deadline hit, 125 pgsup failed, 126 COMMAND\n"
     "cannot be executed, 127 not found, else COMMAND's status (128+N: killed by signal N).\n";
 
+/* The fd was passed to us on purpose, so it is not CLOEXEC: make it so before anything is
+ * spawned, or the command would inherit the channel and keep it open. */
+static int parse_control_fd(const char *text, int *ret_fd)
+{
+    char *end;
+    long fd = strtol(text, &end, 10);
+    int type;
+    socklen_t len = sizeof(type);
+
+    if (end == text || *end || fd < 0 || fd > 65535 ||
+        getsockopt((int) fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+        fcntl((int) fd, F_SETFD, FD_CLOEXEC) < 0) {
+        log_msg("run: --control-fd '%s' is not an open socket", text);
+        return -1;
+    }
+    *ret_fd = (int) fd;
+    return 0;
+}
+
 int cli_run(int argc, char **argv)
 {
-    enum { OPT_NO_TTY = 256 };
+    enum { OPT_NO_TTY = 256, OPT_CONTROL_FD };
     static const struct option longopts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"signal", required_argument, NULL, 's'},
@@ -37,11 +60,12 @@ int cli_run(int argc, char **argv)
         {"preserve-status", no_argument, NULL, 'p'},
         {"verbose", no_argument, NULL, 'v'},
         {"no-tty", no_argument, NULL, OPT_NO_TTY},
+        {"control-fd", required_argument, NULL, OPT_CONTROL_FD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct cli_job job = {.signal = SIGTERM, .kill_after_s = DEFAULT_KILL_AFTER_S,
-                          .wait_all = true, .tty = true};
+                          .wait_all = true, .tty = true, .control_fd = -1};
     int c;
 
     opterr = 0;
@@ -70,6 +94,10 @@ int cli_run(int argc, char **argv)
             break;
         case OPT_NO_TTY:
             job.tty = false;
+            break;
+        case OPT_CONTROL_FD:
+            if (parse_control_fd(optarg, &job.control_fd) < 0)
+                return STATUS_FAILED;
             break;
         case 'h':
             fputs(usage, stdout);

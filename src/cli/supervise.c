@@ -5,6 +5,7 @@
 #include <ev.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,13 +14,14 @@
 #include "log.h"
 #include "signals.h"
 #include "signame.h"
+#include "wire.h"
 
 struct engine {
     const struct cli_job *job;
     struct ev_loop *loop;
     struct run *run;
-    ev_io signal_io, guard_io;
-    int signal_fd, guard_fd;
+    ev_io signal_io, guard_io, control_io;
+    int signal_fd, guard_fd, control_fd;
     int tty_fd;               /* the terminal we may hand over (stdin), or -1 */
     bool tty_lent;            /* the command's group is the terminal's foreground group */
     bool suspended;           /* the command stopped (Ctrl-Z) and we stopped the guard */
@@ -96,6 +98,16 @@ static void on_note(const struct run_note *note, void *userdata)
     }
 }
 
+static void control_send(struct engine *e, const struct wire_msg *m)
+{
+    char buf[WIRE_MAX];
+    int n = wire_format(m, buf, sizeof(buf));
+
+    /* The caller gone (EPIPE) is noticed as EOF by on_control; nothing to do here. */
+    if (n > 0 && e->control_fd >= 0)
+        (void) send(e->control_fd, buf, (size_t) n, MSG_NOSIGNAL);
+}
+
 static void on_done(struct run *run, const struct run_result *result, void *userdata)
 {
     struct engine *e = userdata;
@@ -103,6 +115,7 @@ static void on_done(struct run *run, const struct run_result *result, void *user
     (void) run;
     give_back_tty(e);
     status_from_result(result, e->job->preserve_status, &e->outcome);
+    control_send(e, &(struct wire_msg){.kind = WIRE_DONE, .result = *result});
     ev_break(e->loop, EVBREAK_ALL);
 }
 
@@ -139,6 +152,16 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
     }
 }
 
+/* The caller of `pgsup run --control-fd` is gone when its end of the socket closes: like the
+ * guard's death, nothing of the tree may outlive it. */
+static void orphan(struct engine *e)
+{
+    e->orphaned = true;
+    ev_io_stop(e->loop, &e->guard_io);
+    ev_io_stop(e->loop, &e->control_io);
+    (void) run_terminate(e->run, SIGKILL, 0);
+}
+
 static void on_guard(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct engine *e = w->data;
@@ -148,9 +171,41 @@ static void on_guard(struct ev_loop *loop, ev_io *w, int revents)
         return;
     /* The process the user started is gone (SIGKILL): nobody is left to report to, and
      * nothing of the tree may outlive it. */
-    e->orphaned = true;
-    ev_io_stop(loop, w);
-    (void) run_terminate(e->run, SIGKILL, 0);
+    (void) loop;
+    orphan(e);
+}
+
+static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct engine *e = w->data;
+    char buf[WIRE_MAX];
+    struct wire_msg m;
+    ssize_t n;
+
+    (void) loop;
+    (void) revents;
+    n = recv(e->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        orphan(e);
+        return;
+    }
+    if (wire_parse(buf, (size_t) n, &m) < 0)
+        return; /* a newer library's request we do not know: ignore it */
+    switch (m.kind) {
+    case WIRE_SIGNAL:
+        (void) run_signal(e->run, m.sig); /* ESRCH: the run is over */
+        break;
+    case WIRE_TERMINATE:
+        (void) run_terminate(e->run, m.sig, m.seconds);
+        break;
+    case WIRE_DEADLINE:
+        run_set_deadline(e->run, m.seconds);
+        break;
+    default:
+        break;
+    }
 }
 
 static int engine_start(struct engine *e)
@@ -183,6 +238,7 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
                                   pid_t home_pgid)
 {
     struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1, .guard_pid = getppid(),
+                       .control_fd = job->control_fd,
                        .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
                        .outcome = {.code = STATUS_FAILED}};
     sigset_t set;
@@ -204,7 +260,10 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
     if (r < 0) {
         give_back_tty(&e);
         if (!e.run) {
-            log_msg("cannot run '%s': %s", job->argv[0], strerror(-r));
+            if (e.control_fd >= 0)
+                control_send(&e, &(struct wire_msg){.kind = WIRE_FAILED, .err = r});
+            else
+                log_msg("cannot run '%s': %s", job->argv[0], strerror(-r));
             e.outcome.code = status_from_spawn_error(r);
         } else {
             log_msg("cannot supervise '%s': %s", job->argv[0], strerror(-r));
@@ -214,9 +273,14 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
     }
     ev_io_init(&e.signal_io, on_signal, e.signal_fd, EV_READ);
     ev_io_init(&e.guard_io, on_guard, e.guard_fd, EV_READ);
-    e.signal_io.data = e.guard_io.data = &e;
+    ev_io_init(&e.control_io, on_control, e.control_fd, EV_READ);
+    e.signal_io.data = e.guard_io.data = e.control_io.data = &e;
     ev_io_start(e.loop, &e.signal_io);
     ev_io_start(e.loop, &e.guard_io);
+    if (e.control_fd >= 0) {
+        control_send(&e, &(struct wire_msg){.kind = WIRE_STARTED, .pid = run_pid(e.run)});
+        ev_io_start(e.loop, &e.control_io);
+    }
     ev_run(e.loop, 0);
 report:
     if (!e.orphaned)
@@ -224,6 +288,7 @@ report:
     run_free(e.run);
     fd_close(&e.signal_fd);
     fd_close(&e.guard_fd);
+    fd_close(&e.control_fd);
     if (e.loop)
         ev_loop_destroy(e.loop);
     exit(0);

@@ -1,0 +1,413 @@
+/* client.c: one run as seen by libpgsup, the implementation of pgsup_proc. The command runs
+ * under `pgsup run --control-fd 3` (the engine, src/cli/supervise.c), which owns the tree:
+ * it is its subreaper, kills it on the deadline, and kills it when our end of the control
+ * socket closes, so the tree dies with the caller. Here we only start that supervisor, wait
+ * for its messages and its exit on the caller's loop, and capture the command's output.
+ *
+ * The run is over when three things happened, in any order: the "done" message (or the
+ * socket closed without one), the supervisor's exit (seen on its pidfd), and end of file on
+ * every captured stream. */
+#include "client.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "fd.h"
+#include "pidfd.h"
+#include "spawn.h"
+#include "wire.h"
+
+#ifndef PGSUP_BIN_PATH
+#define PGSUP_BIN_PATH "/usr/local/bin/pgsup"
+#endif
+
+#define CAPTURE_DEFAULT_MAX ((size_t) 64 << 20)
+#define KILL_AFTER_DEFAULT_S 5.0
+#define REAP_POLL_S 0.01 /* only without pidfds */
+
+struct pgsup_proc {
+    struct ev_loop *loop;
+    pgsup_exit_cb *cb;
+    void *userdata;
+    pid_t pid;               /* the command */
+    pid_t super_pid;         /* the pgsup supervisor, our child */
+    int super_pidfd;         /* -1 without pidfds: then reap_timer polls */
+    int control_fd;
+    int in_fd;               /* our end of the stdin socket, -1 when done */
+    char *in_data;
+    size_t in_len, in_off;
+    struct capture out, err;
+    ev_io control_io, super_io, in_io;
+    ev_timer reap_timer;
+    bool done_msg, control_closed, super_gone;
+    int signal;              /* what pgsup_terminate() sends first */
+    struct run_result result;
+};
+
+static const char *helper_path(char buf[PATH_MAX])
+{
+    const char *env = getenv("PGSUP_BIN");
+
+    /* Absolute: the supervisor starts in cmd->cwd, where a relative path means nothing. */
+    if (env && *env && realpath(env, buf))
+        return buf;
+    return env && *env ? env : PGSUP_BIN_PATH;
+}
+
+static void finish_if_over(pgsup_proc *p)
+{
+    pgsup_result r = {0};
+
+    if (!(p->done_msg || p->control_closed) || !p->super_gone || p->out.fd >= 0 ||
+        p->err.fd >= 0)
+        return;
+    ev_io_stop(p->loop, &p->control_io);
+    ev_io_stop(p->loop, &p->in_io);
+    ev_timer_stop(p->loop, &p->reap_timer);
+    if (p->done_msg) {
+        r.exit_code = p->result.exited ? p->result.exit_code : -1;
+        r.term_signal = p->result.exited ? 0 : p->result.term_signal;
+        r.timed_out = p->result.timed_out;
+        r.killed = p->result.escalated;
+        r.wall_s = p->result.wall_s;
+        r.rusage = p->result.rusage;
+    } else {
+        r.exit_code = -1; /* the supervisor died; it killed the tree (see guard.h) */
+    }
+    r.out = capture_take(&p->out, &r.out_len);
+    r.err = capture_take(&p->err, &r.err_len);
+    r.out_truncated = p->out.truncated;
+    r.err_truncated = p->err.truncated;
+    p->cb(p, &r, p->userdata);
+    pgsup_result_free(&r);
+    fd_close(&p->control_fd);
+    fd_close(&p->in_fd);
+    fd_close(&p->super_pidfd);
+    capture_free(&p->out, p->loop);
+    capture_free(&p->err, p->loop);
+    free(p->in_data);
+    free(p);
+}
+
+static void on_capture_eof(struct capture *c, void *userdata)
+{
+    (void) c;
+    finish_if_over(userdata);
+}
+
+static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+{
+    pgsup_proc *p = w->data;
+    char buf[WIRE_MAX];
+    struct wire_msg m;
+    ssize_t n;
+
+    (void) revents;
+    n = recv(p->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0 && wire_parse(buf, (size_t) n, &m) == 0 && m.kind == WIRE_DONE) {
+        p->result = m.result;
+        p->done_msg = true;
+    } else if (n > 0) {
+        return; /* a message we do not need */
+    }
+    ev_io_stop(loop, w);
+    p->control_closed = true;
+    finish_if_over(p);
+}
+
+static void reap_super(pgsup_proc *p)
+{
+    siginfo_t si = {0};
+    int r;
+
+    if (p->super_pidfd >= 0)
+        r = waitid(P_PIDFD, (id_t) p->super_pidfd, &si, WEXITED | WNOHANG);
+    else
+        r = waitid(P_PID, (id_t) p->super_pid, &si, WEXITED | WNOHANG);
+    /* ECHILD: a host that reaps every child (libev's default loop, waitpid(-1)) took it; the
+     * result still arrives on the socket, so that is fine. */
+    if ((r == 0 && si.si_pid == 0) || (r < 0 && errno != ECHILD))
+        return;
+    p->super_gone = true;
+    ev_io_stop(p->loop, &p->super_io);
+    ev_timer_stop(p->loop, &p->reap_timer);
+    finish_if_over(p);
+}
+
+static void on_super(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    reap_super(w->data);
+}
+
+static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    reap_super(w->data);
+}
+
+static void on_stdin(struct ev_loop *loop, ev_io *w, int revents)
+{
+    pgsup_proc *p = w->data;
+
+    (void) revents;
+    while (p->in_off < p->in_len) {
+        /* A socket, not a pipe: MSG_NOSIGNAL spares the host a SIGPIPE if the command does
+         * not read its input. */
+        ssize_t n = send(p->in_fd, p->in_data + p->in_off, p->in_len - p->in_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n < 0)
+            break; /* EPIPE: the command closed its stdin; the rest is not wanted */
+        p->in_off += (size_t) n;
+    }
+    ev_io_stop(loop, w);
+    fd_close(&p->in_fd); /* end of file for the command */
+}
+
+/* The supervisor's command line. Durations are passed in full precision; a kill_after below
+ * zero (never) is `pgsup run`'s "0". */
+static char **helper_argv(const char *helper, const pgsup_cmd *cmd, char nums[3][32])
+{
+    size_t n = 0, extra = 13;
+    char **argv;
+
+    while (cmd->argv[n])
+        n++;
+    argv = calloc(n + extra + 1, sizeof(*argv));
+    if (!argv)
+        return NULL;
+    snprintf(nums[0], 32, "%d", cmd->signal ? cmd->signal : SIGTERM);
+    snprintf(nums[1], 32, "%.17g",
+             cmd->kill_after_s < 0 ? 0 : cmd->kill_after_s ? cmd->kill_after_s
+                                                            : KILL_AFTER_DEFAULT_S);
+    snprintf(nums[2], 32, "%.17g", cmd->timeout_s);
+    size_t i = 0;
+    argv[i++] = (char *) helper;
+    argv[i++] = (char *) "run";
+    argv[i++] = (char *) "--no-tty";
+    argv[i++] = (char *) "--control-fd=3";
+    argv[i++] = (char *) "--signal";
+    argv[i++] = nums[0];
+    argv[i++] = (char *) "--kill-after";
+    argv[i++] = nums[1];
+    argv[i++] = (char *) "--timeout";
+    argv[i++] = nums[2];
+    argv[i++] = (char *) "--";
+    for (size_t k = 0; k < n; k++)
+        argv[i++] = (char *) cmd->argv[k];
+    argv[i] = NULL;
+    return argv;
+}
+
+/* Waits, blocking, for the supervisor to say whether the command started, so that
+ * pgsup_start() can return -ENOENT like a plain spawn would. */
+static int await_start(pgsup_proc *p)
+{
+    char buf[WIRE_MAX];
+    struct wire_msg m;
+    ssize_t n;
+
+    do
+        n = recv(p->control_fd, buf, sizeof(buf), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0 || wire_parse(buf, (size_t) n, &m) < 0)
+        return -PGSUP_EHELPER;
+    if (m.kind == WIRE_FAILED)
+        return m.err < 0 ? m.err : -PGSUP_EHELPER;
+    if (m.kind != WIRE_STARTED)
+        return -PGSUP_EHELPER;
+    p->pid = m.pid;
+    return 0;
+}
+
+static int open_streams(pgsup_proc *p, const pgsup_cmd *cmd, struct spawn_plan *plan,
+                        int child[SPAWN_FDS])
+{
+    size_t max = cmd->capture_max ? cmd->capture_max : CAPTURE_DEFAULT_MAX;
+    int sv[2], r;
+
+    if (cmd->stdin_data) {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+            return -errno;
+        p->in_fd = sv[0];
+        child[0] = sv[1];
+        r = fd_set_nonblock(p->in_fd, 1);
+        if (r < 0)
+            return r;
+        p->in_data = malloc(cmd->stdin_len ? cmd->stdin_len : 1);
+        if (!p->in_data)
+            return -ENOMEM;
+        memcpy(p->in_data, cmd->stdin_data, cmd->stdin_len);
+        p->in_len = cmd->stdin_len;
+        plan->fds[0] = child[0];
+    } else {
+        plan->fds[0] = cmd->stdin_fd;
+    }
+    if (cmd->flags & PGSUP_CAPTURE_STDOUT) {
+        r = capture_open(&p->out, max, &child[1]);
+        if (r < 0)
+            return r;
+        plan->fds[1] = child[1];
+    } else {
+        plan->fds[1] = cmd->stdout_fd;
+    }
+    if (cmd->flags & PGSUP_CAPTURE_STDERR) {
+        r = capture_open(&p->err, max, &child[2]);
+        if (r < 0)
+            return r;
+        plan->fds[2] = child[2];
+    } else {
+        plan->fds[2] = cmd->stderr_fd;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    p->control_fd = sv[0];
+    child[3] = sv[1];
+    plan->fds[3] = child[3];
+    return 0;
+}
+
+static void free_unstarted(pgsup_proc *p)
+{
+    fd_close(&p->control_fd);
+    fd_close(&p->in_fd);
+    fd_close(&p->super_pidfd);
+    capture_free(&p->out, NULL);
+    capture_free(&p->err, NULL);
+    free(p->in_data);
+    free(p);
+}
+
+int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, void *userdata,
+                 pgsup_proc **ret_proc)
+{
+    int child[SPAWN_FDS] = {-1, -1, -1, -1};
+    char path[PATH_MAX], nums[3][32];
+    struct spawn_plan plan;
+    char **argv = NULL;
+    pgsup_proc *p;
+    int r;
+
+    p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    *p = (pgsup_proc){.loop = loop, .cb = cb, .userdata = userdata, .super_pidfd = -1,
+                      .control_fd = -1, .in_fd = -1,
+                      .signal = cmd->signal ? cmd->signal : SIGTERM};
+    capture_init(&p->out);
+    capture_init(&p->err);
+    spawn_plan_init(&plan);
+    r = open_streams(p, cmd, &plan, child);
+    if (r < 0)
+        goto fail;
+    argv = helper_argv(helper_path(path), cmd, nums);
+    if (!argv) {
+        r = -ENOMEM;
+        goto fail;
+    }
+    plan.argv = argv;
+    plan.envp = (char *const *) cmd->envp;
+    plan.cwd = cmd->cwd;
+    /* pgid 0: a group of its own, so the caller's terminal signals (Ctrl-C) reach the caller,
+     * which decides; if they kill it, the tree dies with it anyway. */
+    r = spawn_start(&plan, &p->super_pid);
+    if (r == -ENOENT || r == -EACCES || r == -ENOEXEC)
+        r = -PGSUP_ENOHELPER; /* only the supervisor's exec can fail here */
+    for (int i = 0; i < SPAWN_FDS; i++)
+        fd_close(&child[i]);
+    if (r < 0)
+        goto fail;
+    /* pidfd_open: Linux 5.3+; ENOSYS → poll with waitid on a timer. */
+    r = pidfd_get(p->super_pid);
+    p->super_pidfd = r >= 0 ? r : -1;
+    r = await_start(p);
+    if (r < 0) {
+        /* The supervisor exits at once after "failed" or a breakdown: reap it. */
+        siginfo_t si;
+        (void) waitid(P_PID, (id_t) p->super_pid, &si, WEXITED);
+        goto fail;
+    }
+    free(argv);
+    ev_io_init(&p->control_io, on_control, p->control_fd, EV_READ);
+    p->control_io.data = p;
+    ev_io_start(loop, &p->control_io);
+    if (p->super_pidfd >= 0) {
+        ev_io_init(&p->super_io, on_super, p->super_pidfd, EV_READ);
+        p->super_io.data = p;
+        ev_io_start(loop, &p->super_io);
+    } else {
+        ev_timer_init(&p->reap_timer, on_reap_timer, REAP_POLL_S, REAP_POLL_S);
+        p->reap_timer.data = p;
+        ev_timer_start(loop, &p->reap_timer);
+    }
+    if (p->in_fd >= 0) {
+        ev_io_init(&p->in_io, on_stdin, p->in_fd, EV_WRITE);
+        p->in_io.data = p;
+        ev_io_start(loop, &p->in_io);
+    }
+    if (p->out.fd >= 0)
+        capture_start(&p->out, loop, on_capture_eof, p);
+    if (p->err.fd >= 0)
+        capture_start(&p->err, loop, on_capture_eof, p);
+    *ret_proc = p;
+    return 0;
+fail:
+    for (int i = 0; i < SPAWN_FDS; i++)
+        fd_close(&child[i]);
+    free(argv);
+    free_unstarted(p);
+    return r;
+}
+
+pid_t client_pid(const pgsup_proc *p)
+{
+    return p->pid;
+}
+
+static int send_msg(pgsup_proc *p, const struct wire_msg *m)
+{
+    char buf[WIRE_MAX];
+    int n;
+
+    if (p->control_closed || p->done_msg)
+        return -ESRCH;
+    n = wire_format(m, buf, sizeof(buf));
+    if (n < 0)
+        return n;
+    if (send(p->control_fd, buf, (size_t) n, MSG_NOSIGNAL) < 0)
+        return errno == EPIPE || errno == ECONNRESET ? -ESRCH : -errno;
+    return 0;
+}
+
+int client_signal(pgsup_proc *p, int sig)
+{
+    return send_msg(p, &(struct wire_msg){.kind = WIRE_SIGNAL, .sig = sig});
+}
+
+int client_terminate(pgsup_proc *p, double grace_s)
+{
+    return send_msg(p,
+                    &(struct wire_msg){.kind = WIRE_TERMINATE, .sig = p->signal, .seconds = grace_s});
+}
+
+int client_set_deadline(pgsup_proc *p, double timeout_s)
+{
+    return send_msg(p, &(struct wire_msg){.kind = WIRE_DEADLINE, .seconds = timeout_s});
+}

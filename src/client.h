@@ -1,0 +1,18 @@
+/* client.h: the library side of a run. It starts `pgsup run --control-fd 3` for the command
+ * and follows it on the caller's loop; api.c checks and defaults the arguments first. */
+#pragma once
+#include <sys/types.h>
+
+#include "pgsup.h"
+
+/* Starts cmd (already checked: argv non-empty, durations finite and >= 0 or documented < 0,
+ * fds open). See pgsup_start(). */
+int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, void *userdata,
+                 pgsup_proc **ret_proc);
+
+pid_t client_pid(const pgsup_proc *p);
+
+/* Requests to the supervisor; each returns 0 or -ESRCH once the run is ending. */
+int client_signal(pgsup_proc *p, int sig);
+int client_terminate(pgsup_proc *p, double grace_s);
+int client_set_deadline(pgsup_proc *p, double timeout_s);
