@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -150,6 +151,8 @@ int pgsup_set_deadline(pgsup_proc *p, double timeout_s)
 
 const char *pgsup_strerror(int err)
 {
+    if (err == INT_MIN)
+        return "Unknown error";
     if (err < 0)
         err = -err;
     switch (err) {

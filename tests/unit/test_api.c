@@ -1,5 +1,5 @@
 /* test_api.c: the public functions that need no process: pgsup_strerror() and
- * pgsup_version(). */
+ * pgsup_version(); the process-running ones are tested elsewhere. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -39,25 +39,29 @@ static void test_api_strerror_errno_either_sign(void **state)
     assert_ptr_equal(pgsup_strerror(-EINVAL), pgsup_strerror(EINVAL));
 }
 
-static void test_api_strerror_survivors(void **state)
+static void test_api_strerror_own_codes(void **state)
 {
-    const char *m = pgsup_strerror(-PGSUP_ESURVIVORS);
+    static const int own[] = {PGSUP_ENOHELPER, PGSUP_EHELPER};
 
     (void) state;
-    assert_non_null(m);
-    assert_string_equal(m, pgsup_strerror(PGSUP_ESURVIVORS));
-    /* its own message, neither an errno's nor the unknown one */
-    assert_string_not_equal(m, pgsup_strerror(-9999));
-    assert_string_not_equal(m, pgsup_strerror(-(PGSUP_ESURVIVORS + 1)));
-    assert_string_not_equal(m, "Success");
-    for (int e = 1; e < 200; e++)
-        assert_string_not_equal(m, strerror(e));
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        const char *m = pgsup_strerror(-own[i]);
+
+        assert_non_null(m);
+        assert_string_equal(m, pgsup_strerror(own[i]));
+        /* its own message, neither an errno's nor the unknown one */
+        assert_string_not_equal(m, pgsup_strerror(-9999));
+        assert_string_not_equal(m, "Success");
+        for (int e = 1; e < 200; e++)
+            assert_string_not_equal(m, strerror(e));
+    }
+    assert_string_not_equal(pgsup_strerror(PGSUP_ENOHELPER), pgsup_strerror(PGSUP_EHELPER));
 }
 
 static void test_api_strerror_out_of_range_never_null(void **state)
 {
     static const int errs[] = {
-        9999, -9999, PGSUP_ESURVIVORS - 1, PGSUP_ESURVIVORS + 1, -(PGSUP_ESURVIVORS + 1),
+        9999, -9999, PGSUP_ENOHELPER - 1, PGSUP_EHELPER + 1, -(PGSUP_EHELPER + 1),
         134, -134, 4095, -4095, 65536, INT_MAX, -INT_MAX,
     };
 
@@ -100,7 +104,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_strerror_success),
         cmocka_unit_test(test_api_strerror_errno_either_sign),
-        cmocka_unit_test(test_api_strerror_survivors),
+        cmocka_unit_test(test_api_strerror_own_codes),
         cmocka_unit_test(test_api_strerror_out_of_range_never_null),
         cmocka_unit_test(test_api_version_is_major_minor_patch),
         /* last: with UBSAN_OPTIONS=halt_on_error=1, undefined behaviour ends the binary */
