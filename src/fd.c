@@ -54,6 +54,15 @@ int fd_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+ssize_t fd_read(int fd, void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n >= 0 || errno != EINTR)
+            return n < 0 ? -errno : n;
+    }
+}
+
 ssize_t fd_read_all(int fd, void *buf, size_t len)
 {
     char *p = buf;

@@ -15,6 +15,9 @@ int fd_set_nonblock(int fd, int on);
 /* Writes all len bytes, retrying on EINTR and short writes. Returns 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/* One read(), retried on EINTR. Returns the number of bytes read (0: end of file) or -errno. */
+ssize_t fd_read(int fd, void *buf, size_t len);
+
 /* Reads until len bytes or end of file, retrying on EINTR. Returns the number of bytes read
  * (less than len only at end of file) or -errno. */
 ssize_t fd_read_all(int fd, void *buf, size_t len);

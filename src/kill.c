@@ -48,6 +48,20 @@ static void signal_escapee(const struct proc_entry *e, int sig)
     fd_close(&pidfd);
 }
 
+/* Reads the process table the scope needs: the root's descendants where the kernel lists
+ * children (the cost follows the tree, not the host), else all of /proc. Members outside the
+ * root's descendants can only be in the group, which kill(-pgid) reaches without a list. */
+static int snapshot(struct killer *k)
+{
+    if (k->scope.root > 0 && !k->whole_proc) {
+        int r = proc_scan_descendants(k->scope.root, &k->scan);
+        if (r != -ENOSYS)
+            return r;
+        k->whole_proc = true;
+    }
+    return proc_scan(&k->scan);
+}
+
 static int sweep(struct killer *k, bool group, kill_note_fn *note, void *userdata)
 {
     const int sig = k->sig;
@@ -55,14 +69,16 @@ static int sweep(struct killer *k, bool group, kill_note_fn *note, void *userdat
     int n, r;
 
     /* Without a snapshot (no /proc, no memory) the group signal is still sent: it needs none. */
-    r = proc_scan(&k->scan);
+    r = snapshot(k);
     n = r < 0 ? r : tree_members(&k->scan, &k->scope, &k->members);
     if (n < 0)
         k->members.len = 0;
     if (sig == SIGKILL)
         k->sent.len = 0; /* KILL is idempotent: everyone gets it on every sweep */
     /* The group signal comes after the snapshot: a member forked in between is still reached
-     * by kill(-pgid); one forked after kill(-pgid) is not in `sent` and gets the next sweep. */
+     * by kill(-pgid); one forked after kill(-pgid) is not in `sent` and gets the next sweep.
+     * (Signalling first would let a dying member's escapee move to the subreaper while the
+     * snapshot walks, and be missed until the next sweep.) */
     if (group && k->scope.pgid > 0) {
         send_with_cont(-1, -k->scope.pgid, sig);
         for (size_t i = 0; i < k->members.len; i++) {
@@ -108,7 +124,7 @@ int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata)
 
 int kill_count(struct killer *k)
 {
-    int r = proc_scan(&k->scan);
+    int r = snapshot(k);
 
     return r < 0 ? r : tree_members(&k->scan, &k->scope, &k->members);
 }

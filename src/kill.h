@@ -22,6 +22,7 @@ struct killer {
     int sig;                /* signal of the current phase, 0 before the first */
     struct proc_table sent; /* who got sig in this phase (pid + start time) */
     struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
+    bool whole_proc;        /* the kernel lists no children: scan all of /proc */
 };
 
 void kill_init(struct killer *k, const struct tree_scope *scope);

@@ -52,7 +52,9 @@ static int stat_read_at(int dir_fd, const char *name, struct proc_entry *ret)
     fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? -ESRCH : -errno;
-    n = fd_read_all(fd, buf, sizeof(buf) - 1);
+    /* The kernel makes the whole stat line on the first read: a second read would only see
+     * the end of file. */
+    n = fd_read(fd, buf, sizeof(buf) - 1);
     fd_close(&fd);
     if (n <= 0)
         return n == 0 ? -ESRCH : (int) n;
@@ -66,6 +68,83 @@ int proc_stat_read(pid_t pid, struct proc_entry *ret)
 
     snprintf(name, sizeof(name), "/proc/%d", (int) pid);
     return stat_read_at(AT_FDCWD, name, ret);
+}
+
+/* Parses the pids of one children file, carrying a number cut by a read across reads, and
+ * appends each child's entry. Returns 0, or -ENOENT if there is no such file. */
+static int add_children_of_task(const char *path, struct proc_table *t)
+{
+    char buf[4096];
+    long pid = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    int r = 0;
+
+    if (fd < 0)
+        return -errno;
+    while ((n = fd_read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < n && r == 0; i++) {
+            struct proc_entry e;
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                pid = pid * 10 + (buf[i] - '0');
+                continue;
+            }
+            if (pid > 0 && proc_stat_read((pid_t) pid, &e) == 0)
+                r = proc_table_add(t, &e);
+            pid = 0;
+        }
+        if (r < 0)
+            break;
+    }
+    fd_close(&fd);
+    return r;
+}
+
+/* Appends the children of every thread of pid (a child belongs to the thread that forked
+ * it). A process that is gone has none. */
+static int add_children(pid_t pid, struct proc_table *t)
+{
+    char path[64];
+    struct dirent *de;
+    DIR *d;
+    int r = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+    d = opendir(path);
+    if (!d)
+        return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+    while (r == 0 && (de = readdir(d))) {
+        char children[sizeof(path) + 2 * sizeof(de->d_name)];
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        snprintf(children, sizeof(children), "%s/%s/children", path, de->d_name);
+        r = add_children_of_task(children, t);
+        if (r == -ENOENT || r == -ESRCH)
+            r = 0; /* the thread ended meanwhile */
+    }
+    closedir(d);
+    return r;
+}
+
+int proc_scan_descendants(pid_t root, struct proc_table *t)
+{
+    struct proc_entry e;
+    size_t walked;
+    int r = 0;
+
+    t->len = 0;
+    /* The children files need CONFIG_PROC_CHILDREN; every thread has one when it is set. */
+    if (access("/proc/thread-self/children", R_OK) < 0)
+        return errno == ENOENT ? -ENOSYS : -errno;
+    /* root itself first (it may be a member, if it is in the group), unless it is gone. */
+    if (proc_stat_read(root, &e) == 0 && (r = proc_table_add(t, &e)) < 0)
+        return r;
+    walked = t->len;
+    r = add_children(root, t);
+    /* Breadth first: t grows while it is walked, and each entry's children are appended. */
+    for (; r == 0 && walked < t->len; walked++)
+        r = add_children(t->v[walked].pid, t);
+    return r;
 }
 
 int proc_table_add(struct proc_table *t, const struct proc_entry *e)

@@ -18,6 +18,13 @@ struct proc_table {
  * vanish during the scan are skipped. Returns 0 or -errno. */
 int proc_scan(struct proc_table *t);
 
+/* Reads root and its descendants into t (emptied first), following /proc/PID/task/TID/children:
+ * the cost grows with the tree, not with the host's process count. The kernel builds those
+ * lists without stopping anyone, so a process that moves (re-parented, forked) during the
+ * walk may be missed: callers repeat until they see the tree empty. Returns 0, -ENOSYS if
+ * the kernel has no children files (then use proc_scan()), or -errno. */
+int proc_scan_descendants(pid_t root, struct proc_table *t);
+
 /* Appends one entry; the table grows as needed. Returns 0 or -ENOMEM. */
 int proc_table_add(struct proc_table *t, const struct proc_entry *e);
 

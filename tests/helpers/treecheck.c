@@ -653,6 +653,19 @@ static int ready_read(int fd, char *buf, size_t buf_max, size_t *len)
     }
 }
 
+/* A process killed while it is being looked at can be between releasing its memory and
+ * becoming a zombie: it still runs, but its environment reads as empty. */
+static bool proc_has_memory(pid_t pid)
+{
+    char *env;
+    ssize_t len = proc_read(pid, "environ", &env);
+
+    if (len < 0)
+        return false;
+    free(env);
+    return len > 0;
+}
+
 /* Parses the ready line and cross-checks it with /proc: a reported process may already be gone
  * (a deadline, or mktree --exit, can end the tree as soon as it is complete), but one that
  * lives must carry the marker, or the check could not see it. Returns the number of processes
@@ -676,7 +689,7 @@ static long ready_verify(const char *line, const struct snapshot *s)
         n++;
         for (size_t i = 0; i < s->n_marked; i++)
             found |= s->marked[i].pid == (pid_t) pid;
-        if (!found && pid > 0 && proc_is_alive((pid_t) pid)) {
+        if (!found && pid > 0 && proc_is_alive((pid_t) pid) && proc_has_memory((pid_t) pid)) {
             fail_msg("mktree reported pid %ld, which lives without the marker", pid);
             return -1;
         }

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fd.h"
 #include "proc.h"
 
 /* The fields of /proc/PID/stat after "pid (comm)", from state to starttime and a few more, as
@@ -281,6 +282,98 @@ static void test_proc_scan_lists_each_pid_once(void **state)
     proc_table_free(&t);
 }
 
+/* Children that wait for the end of a pipe, many enough that our children file is longer
+ * than one read (numbers cut between reads), and one grandchild in a session of its own. */
+enum { N_KIDS = 1200 };
+
+static void test_proc_scan_descendants_finds_children_and_grandchild(void **state)
+{
+    static pid_t kids[N_KIDS];
+    struct proc_table t = {0};
+    int hold[2], report[2];
+    pid_t grandchild;
+    int r;
+
+    (void) state;
+    assert_int_equal(fd_pipe(hold), 0);
+    assert_int_equal(fd_pipe(report), 0);
+    fflush(NULL);
+    for (int i = 0; i < N_KIDS; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            char c;
+            fd_close(&hold[1]);
+            if (i == 0) {
+                /* the grandchild leaves the session; it waits on the same pipe */
+                pid_t g = fork();
+                if (g == 0) {
+                    pid_t me = getpid();
+                    if (setsid() < 0 || fd_write_all(report[1], &me, sizeof(me)) < 0)
+                        _exit(1);
+                }
+            }
+            (void) fd_read_all(hold[0], &c, 1);
+            _exit(0);
+        }
+    }
+    fd_close(&hold[0]);
+    fd_close(&report[1]);
+    assert_int_equal(fd_read_all(report[0], &grandchild, sizeof(grandchild)),
+                     (ssize_t) sizeof(grandchild));
+    fd_close(&report[0]);
+
+    r = proc_scan_descendants(getpid(), &t);
+    if (r == -ENOSYS) {
+        fd_close(&hold[1]);
+        for (int i = 0; i < N_KIDS; i++)
+            assert_int_equal(waitpid(kids[i], NULL, 0), kids[i]);
+        skip();
+    }
+    assert_int_equal(r, 0);
+    /* root first, then everyone once */
+    assert_int_equal(t.v[0].pid, getpid());
+    assert_int_equal((int) t.len, 1 + N_KIDS + 1);
+    for (int i = 0; i < N_KIDS; i++) {
+        const struct proc_entry *e = find(&t, kids[i]);
+        assert_non_null(e);
+        assert_int_equal(e->ppid, getpid());
+    }
+    assert_non_null(find(&t, grandchild));
+    assert_int_equal(find(&t, grandchild)->ppid, kids[0]);
+    assert_int_equal(find(&t, grandchild)->sid, grandchild);
+    qsort(t.v, t.len, sizeof(t.v[0]), cmp_pid);
+    for (size_t i = 1; i < t.len; i++)
+        if (t.v[i].pid == t.v[i - 1].pid)
+            fail_msg("pid %d listed twice", (int) t.v[i].pid);
+
+    /* the end of the pipe lets all of them go; the grandchild's parent is reaped below, and
+     * the grandchild ends with the pipe as well (init or a subreaper reaps it) */
+    fd_close(&hold[1]);
+    for (int i = 0; i < N_KIDS; i++)
+        assert_int_equal(waitpid(kids[i], NULL, 0), kids[i]);
+    proc_table_free(&t);
+}
+
+static void test_proc_scan_descendants_of_gone_root_is_empty(void **state)
+{
+    struct proc_table t = {0};
+    pid_t pid;
+
+    (void) state;
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    /* reaped: nothing of it is left to list (ENOSYS: no children files on this kernel) */
+    int r = proc_scan_descendants(pid, &t);
+    assert_true(r == 0 || r == -ENOSYS);
+    assert_int_equal(t.len, 0);
+    proc_table_free(&t);
+}
+
 static void test_proc_table_add_grows(void **state)
 {
     struct proc_table t = {0};
@@ -318,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_proc_stat_read_nonexistent_is_esrch),
         cmocka_unit_test(test_proc_scan_finds_self_and_parent),
         cmocka_unit_test(test_proc_scan_lists_each_pid_once),
+        cmocka_unit_test(test_proc_scan_descendants_finds_children_and_grandchild),
+        cmocka_unit_test(test_proc_scan_descendants_of_gone_root_is_empty),
         cmocka_unit_test(test_proc_table_add_grows),
     };
 
