@@ -45,5 +45,9 @@ _Noreturn void supervise(const struct cli_job *job);
 int cli_parse_duration(const char *what, const char *text, double *ret_s);
 int cli_parse_signal(const char *text, int *ret_sig);
 
+/* The options run and timeout share (-k, -p, -s, -v, same letters in both): applies opt to
+ * job. Returns 1 if opt was one of them, 0 if not, -EINVAL after a one-line error. */
+int cli_job_option(int opt, const char *arg, struct cli_job *job);
+
 int cli_run(int argc, char **argv);
 int cli_timeout(int argc, char **argv, const char *name);

@@ -25,3 +25,25 @@ int cli_parse_signal(const char *text, int *ret_sig)
     }
     return 0;
 }
+
+int cli_job_option(int opt, const char *arg, struct cli_job *job)
+{
+    switch (opt) {
+    case 'k':
+        if (cli_parse_duration("kill-after", arg, &job->kill_after_s) < 0)
+            return -EINVAL;
+        if (job->kill_after_s == 0)
+            job->kill_after_s = -1; /* timeout(1): -k 0 means no KILL */
+        return 1;
+    case 'p':
+        job->preserve_status = true;
+        return 1;
+    case 's':
+        return cli_parse_signal(arg, &job->signal) < 0 ? -EINVAL : 1;
+    case 'v':
+        job->verbose = true;
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -71,26 +71,15 @@ int cli_run(int argc, char **argv)
     opterr = 0;
     /* '+': options end at the command, so its own options are never taken for ours. */
     while ((c = getopt_long(argc, argv, "+:t:s:k:pvh", longopts, NULL)) != -1) {
+        int shared = cli_job_option(c, optarg, &job);
+        if (shared < 0)
+            return STATUS_FAILED;
+        if (shared > 0)
+            continue;
         switch (c) {
         case 't':
             if (cli_parse_duration("timeout", optarg, &job.timeout_s) < 0)
                 return STATUS_FAILED;
-            break;
-        case 's':
-            if (cli_parse_signal(optarg, &job.signal) < 0)
-                return STATUS_FAILED;
-            break;
-        case 'k':
-            if (cli_parse_duration("kill-after", optarg, &job.kill_after_s) < 0)
-                return STATUS_FAILED;
-            if (job.kill_after_s == 0)
-                job.kill_after_s = -1;
-            break;
-        case 'p':
-            job.preserve_status = true;
-            break;
-        case 'v':
-            job.verbose = true;
             break;
         case OPT_NO_TTY:
             job.tty = false;

@@ -42,25 +42,14 @@ int cli_timeout(int argc, char **argv, const char *name)
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:fk:ps:v", longopts, NULL)) != -1) {
+        int shared = cli_job_option(c, optarg, &job);
+        if (shared < 0)
+            return STATUS_FAILED;
+        if (shared > 0)
+            continue;
         switch (c) {
         case 'f':
             job.tty = true;
-            break;
-        case 'k':
-            if (cli_parse_duration("kill-after", optarg, &job.kill_after_s) < 0)
-                return STATUS_FAILED;
-            if (job.kill_after_s == 0)
-                job.kill_after_s = -1;
-            break;
-        case 'p':
-            job.preserve_status = true;
-            break;
-        case 's':
-            if (cli_parse_signal(optarg, &job.signal) < 0)
-                return STATUS_FAILED;
-            break;
-        case 'v':
-            job.verbose = true;
             break;
         case OPT_HELP:
             printf(usage, name);
