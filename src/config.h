@@ -28,12 +28,14 @@ struct config_job {
                                * with shell=true: {"/bin/sh", "-c", command, NULL} */
     char *command;            /* the command= text as written (for status and diffs) */
     char *directory;          /* NULL: the daemon's cwd */
-    char **environment;       /* extra KEY=VALUE entries added to the daemon's env; NULL-ended */
+    char **environment;       /* extra KEY=VALUE entries added to the daemon's env; NULL-ended
+                               * (never NULL itself: {NULL} when there are none) */
     char *user;               /* NULL: do not change user (needs root otherwise) */
     int umask;                /* -1: inherit */
     bool autostart;           /* default true */
     enum config_autorestart autorestart;
-    int *exitcodes;           /* expected exit codes (default {0}) */
+    int *exitcodes;           /* expected exit codes (default {0}; NULL when exitcodes_len
+                               * is 0, from "exitcodes=": every exit is unexpected) */
     size_t exitcodes_len;
     double startsecs;         /* must stay up this long to count as started (default 1) */
     unsigned startretries;    /* quick failures before FATAL (default 3) */
@@ -52,7 +54,7 @@ struct config_job {
 };
 
 struct config {
-    char *path;               /* the file it came from */
+    char *path;               /* the file it came from, absolute */
     char *socket_path;        /* [pgsup] socket= (default /run/pgsup.sock, or
                                * $XDG_RUNTIME_DIR/pgsup.sock when not root) */
     char *state_path;         /* [pgsup] state= (default socket path + ".state") */
@@ -75,7 +77,10 @@ typedef void config_warn_fn(const struct config_diag *diag, void *userdata);
  * supervisord keys, ignored sections) went to warn (may be NULL), and 0 is returned. On
  * failure nothing is allocated, *ret_error describes the first problem (its strings live
  * until the next call in the same thread), and -EINVAL (bad file) or -errno (cannot read) is
- * returned. */
+ * returned. Relative paths in the file (directory, log files, socket, state) are resolved
+ * against the file's own directory. Warnings are sent only for a file that loads, after the
+ * whole file is read; ret_error may be NULL. Sets libinih's process-wide options: do not call
+ * it while another thread uses libinih. */
 int config_load(const char *path, config_warn_fn *warn, void *userdata,
                 struct config **ret_config, struct config_diag *ret_error);
 
@@ -96,3 +101,9 @@ bool config_job_equal(const struct config_job *a, const struct config_job *b);
 int config_split_argv(const char *line, char ***ret_argv);
 
 void config_argv_free(char **argv);
+
+/* The socket path used when [pgsup] has no socket=: /run/pgsup.sock for root, else
+ * $XDG_RUNTIME_DIR/pgsup.sock, or /tmp/pgsup-UID.sock when XDG_RUNTIME_DIR is unset or not an
+ * absolute path. For the control client too, which has no config to read. On success
+ * *ret_path is a new string (free()). Returns 0 or -ENOMEM. */
+int config_default_socket_path(char **ret_path);

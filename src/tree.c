@@ -23,33 +23,51 @@ static const struct proc_entry *find(const struct proc_entry *v, size_t len, pid
     return bsearch(&key, v, len, sizeof(*v), cmp_pid);
 }
 
-/* Resolves the membership of v[i] by walking up its parents; results are memoized in mark so
- * the whole table costs O(n log n). A parent chain that loops (only possible in a corrupt
- * snapshot) is treated as outside. */
-static char resolve(const struct proc_entry *v, size_t len, char *mark, size_t i,
+/* Resolves the membership of v[i] by walking up its parents, then gives the answer to the
+ * whole path walked; marks are memoized, so the whole table costs O(n log n). The walk is a
+ * loop, not a recursion: a fork chain may be as long as pid_max. path has room for len
+ * indices. A parent chain that loops (only possible in a corrupt snapshot) is outside. */
+static char resolve(const struct proc_entry *v, size_t len, char *mark, size_t *path, size_t i,
                     const struct tree_scope *s)
 {
-    const struct proc_entry *p;
+    size_t n = 0;
     char m;
 
-    if (mark[i] != UNKNOWN)
-        return mark[i] == VISITING ? OUT : mark[i];
-    if (v[i].pid == s->exclude)
-        return mark[i] = OUT;
-    if ((s->pgid > 0 && v[i].pgid == s->pgid) || v[i].ppid == s->root)
-        return mark[i] = IN;
-    p = v[i].ppid > 0 ? find(v, len, v[i].ppid) : NULL;
-    if (!p)
-        return mark[i] = OUT;
-    mark[i] = VISITING;
-    m = resolve(v, len, mark, (size_t) (p - v), s);
-    return mark[i] = m;
+    for (;;) {
+        const struct proc_entry *p;
+        if (mark[i] != UNKNOWN) {
+            m = mark[i] == VISITING ? OUT : mark[i];
+            break;
+        }
+        if (v[i].pid == s->exclude) {
+            m = OUT;
+            path[n++] = i;
+            break;
+        }
+        if ((s->pgid > 0 && v[i].pgid == s->pgid) || v[i].ppid == s->root) {
+            m = IN;
+            path[n++] = i;
+            break;
+        }
+        mark[i] = VISITING;
+        path[n++] = i;
+        p = v[i].ppid > 0 ? find(v, len, v[i].ppid) : NULL;
+        if (!p) {
+            m = OUT;
+            break;
+        }
+        i = (size_t) (p - v);
+    }
+    while (n > 0)
+        mark[path[--n]] = m;
+    return m;
 }
 
 int tree_members(const struct proc_table *t, const struct tree_scope *scope,
                  struct proc_table *ret)
 {
     struct proc_entry *v;
+    size_t *path;
     char *mark;
     int r = 0;
 
@@ -57,8 +75,9 @@ int tree_members(const struct proc_table *t, const struct tree_scope *scope,
     if (t->len == 0)
         return 0;
     v = malloc(t->len * sizeof(*v));
+    path = malloc(t->len * sizeof(*path));
     mark = calloc(t->len, 1);
-    if (!v || !mark) {
+    if (!v || !path || !mark) {
         r = -ENOMEM;
         goto out;
     }
@@ -66,7 +85,7 @@ int tree_members(const struct proc_table *t, const struct tree_scope *scope,
         v[i] = t->v[i];
     qsort(v, t->len, sizeof(*v), cmp_pid);
     for (size_t i = 0; i < t->len; i++) {
-        if (resolve(v, t->len, mark, i, scope) != IN)
+        if (resolve(v, t->len, mark, path, i, scope) != IN)
             continue;
         if (v[i].state == 'Z' || v[i].state == 'X')
             continue;
@@ -77,6 +96,7 @@ int tree_members(const struct proc_table *t, const struct tree_scope *scope,
     r = (int) ret->len;
 out:
     free(mark);
+    free(path);
     free(v);
     return r;
 }
