@@ -21,7 +21,8 @@ static struct timeval s_tv(double s)
 {
     struct timeval tv = {.tv_sec = (time_t) s};
 
-    tv.tv_usec = (suseconds_t) llround((s - (double) tv.tv_sec) * 1e6);
+    /* Rounded by hand, not llround(): libm would be one more library for every run to load. */
+    tv.tv_usec = (suseconds_t) ((s - (double) tv.tv_sec) * 1e6 + 0.5);
     if (tv.tv_usec >= 1000000) {
         tv.tv_sec++;
         tv.tv_usec -= 1000000;
