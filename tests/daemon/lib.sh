@@ -26,7 +26,11 @@ cleanup() {
         echo "--- daemon log ($DAEMON_LOG) ---" >&2
         tail -n 200 "$DAEMON_LOG" >&2
     fi
-    rm -rf "$W"
+    if [ -n "${PGSUP_TEST_KEEP:-}" ]; then
+        echo "test: kept $W" >&2
+    else
+        rm -rf "$W"
+    fi
     exit "$rc"
 }
 trap cleanup EXIT

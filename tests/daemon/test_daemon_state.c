@@ -91,12 +91,12 @@ static void test_state_write_is_atomic_replace(void **unused)
     assert_int_equal(state_read(path, &t), 0);
     assert_int_equal(t.runs_len, 2);
     state_free(&t);
-    s.runs_len = 0;
+    state_free(&s);
+    s = (struct state){0};
     assert_int_equal(state_write(path, &s), 0);
     assert_int_equal(state_read(path, &t), 0);
     assert_int_equal(t.runs_len, 0);
     state_free(&t);
-    state_free(&s);
     assert_int_equal(unlink(path), 0);
     assert_int_equal(state_read(path, &t), -ENOENT);
     assert_int_equal(rmdir(dir), 0);
