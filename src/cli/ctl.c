@@ -180,10 +180,18 @@ int cli_ctl(int argc, char **argv)
         log_msg("cannot reach the daemon at '%s': %s", path, strerror(errno));
         goto out;
     }
-    r = fd_write_all(fd, line, strlen(line));
-    if (r == 0)
-        (void) shutdown(fd, SHUT_WR); /* the request is complete */
-    r = r < 0 ? r : print_reply(fd);
+    /* A refused request (another user) is answered and closed before it is read: a failed
+     * send (EPIPE, no SIGPIPE) still leaves the reply to be read. */
+    for (size_t off = 0, len = strlen(line); off < len;) {
+        ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        off += (size_t) n;
+    }
+    (void) shutdown(fd, SHUT_WR); /* the request is complete (or refused) */
+    r = print_reply(fd);
     if (r < 0)
         log_msg("lost the daemon at '%s': %s", path, strerror(-r));
     else

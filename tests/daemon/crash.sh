@@ -63,16 +63,21 @@ count_is TREE=b $B || fail "b has $(count TREE=b) processes, expected $B"
 say "3. SIGKILL of the daemon and of every supervisor, then restart"
 victims="$DAEMON $(field a engine_pid) $(field a guard_pid) $(field b engine_pid) $(field b guard_pid)"
 old_a=$(field a pid)
+# Frozen first, so that none of them can clean up after the others (an engine that saw the
+# daemon go would kill its tree; the daemon that saw a supervisor go would sweep its tree).
+kill -STOP $victims
 kill -KILL $victims
 wait "$DAEMON" || true
 DAEMON=
 [ -d "/proc/$old_a" ] || fail "a's tree died with its supervisors (the test needs it alive)"
 start_trees
-grep -c "recovery: killed" "$DAEMON_LOG" | grep -q 2 || fail "no second recovery"
+[ "$(grep -c "recovery: killed [0-9]* processes left" "$DAEMON_LOG")" -eq 2 ] ||
+    fail "no second recovery"
 [ ! -d "/proc/$old_a" ] || [ "$(cut -d' ' -f3 "/proc/$old_a/stat")" = Z ] ||
     fail "orphaned leader $old_a survived the recovery"
 count_is TREE=a $A || fail "a has $(count TREE=a) processes, expected $A"
 count_is TREE=b $B || fail "b has $(count TREE=b) processes, expected $B"
+grep -q "recovery: killed 8 processes left" "$DAEMON_LOG" || fail "not both orphaned trees"
 no_zombies "$DAEMON"
 stop_daemon
 [ ! -f "$W/state" ] || fail "the state file is left after a clean stop"

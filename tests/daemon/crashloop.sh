@@ -29,7 +29,7 @@ grep -q "'crash' exited 3 (failed start 3 of 4); starting again in 2s" "$DAEMON_
     fail "no third delay of 2s"
 grep -q "'crash' exited 3; gave up after 4 failed starts in a row (FATAL)" "$DAEMON_LOG" ||
     fail "no FATAL message"
-python3 - "$W/starts" <<'PY' || fail "the gaps between starts do not grow"
+"$PYTHON" - "$W/starts" <<'PY' || fail "the gaps between starts do not grow"
 import sys
 t = [float(l) for l in open(sys.argv[1])]
 gaps = [b - a for a, b in zip(t, t[1:])]

@@ -13,7 +13,9 @@
  *   daemontest absent [--within S] VAR=VALUE
  *       Succeeds once no live process has the entry VAR=VALUE in its environment (tests give
  *       each job's tree its own entry with environment=); polls /proc for up to S seconds
- *       (default 0: now). On failure, lists the processes.
+ *       (default 0: now). On failure, lists the processes. Run from a test script, it counts
+ *       only processes that also carry the test's marker (tests may run in parallel), and so
+ *       do count and pids.
  *
  *   daemontest count VAR=VALUE       prints how many live processes have the entry
  *   daemontest pids VAR=VALUE        prints their pids, one per line
@@ -126,25 +128,35 @@ static int proc_info(pid_t pid, struct pinfo *ret)
     return r;
 }
 
+static bool env_holds(const char *env, size_t len, const char *entry)
+{
+    size_t elen = strlen(entry);
+
+    for (size_t at = 0; at < len;) {
+        size_t n = strnlen(env + at, len - at);
+        if (n == elen && memcmp(env + at, entry, elen) == 0)
+            return true;
+        at += n + 1;
+    }
+    return false;
+}
+
+static char scope[128]; /* the test's own marker, for the checks run from its script */
+
+/* True if the process's environment has entry (and, from a test script, the test's marker
+ * too: two tests running at once may use the same VAR=VALUE). */
 static bool has_entry(pid_t pid, const char *entry)
 {
     char path[64], *env;
-    size_t elen = strlen(entry);
-    bool found = false;
+    bool found;
     ssize_t len;
 
     snprintf(path, sizeof(path), "/proc/%d/environ", (int) pid);
     len = read_file(path, &env);
     if (len < 0)
         return false;
-    for (size_t at = 0; at < (size_t) len;) {
-        size_t n = strnlen(env + at, (size_t) len - at);
-        if (n == elen && memcmp(env + at, entry, elen) == 0) {
-            found = true;
-            break;
-        }
-        at += n + 1;
-    }
+    found = env_holds(env, (size_t) len, entry) &&
+            (!scope[0] || env_holds(env, (size_t) len, scope));
     free(env);
     return found;
 }
@@ -475,6 +487,10 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    const char *m = getenv(MARK_VAR);
+
+    if (m && (argc < 2 || strcmp(argv[1], "run") != 0))
+        snprintf(scope, sizeof(scope), "%s=%s", MARK_VAR, m);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "absent") == 0)

@@ -7,12 +7,14 @@
 set -euo pipefail
 
 LIMIT=${PGSUP_TEST_LIMIT:-60}
+# Debian's python3 directly: a version manager's shim first in PATH can take a second to start.
+if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/pgsup-daemon-test.XXXXXX")
 SOCK=$W/sock
 DAEMON=
 DAEMON_LOG=$W/daemon.log
 
-say() { echo "test: $*" >&2; }
+say() { echo "test: $(date +%T.%N | cut -c1-12) $*" >&2; }
 
 cleanup() {
     local rc=$?
@@ -22,6 +24,11 @@ cleanup() {
         kill -KILL "$DAEMON" 2>/dev/null || true
         wait "$DAEMON" 2>/dev/null || true
     fi
+    # Other background helpers of the script: our children, so their pids are surely them.
+    for pid in $(jobs -p); do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [ "$rc" -ne 0 ] && [ -f "$DAEMON_LOG" ]; then
         echo "--- daemon log ($DAEMON_LOG) ---" >&2
         tail -n 200 "$DAEMON_LOG" >&2
@@ -92,7 +99,7 @@ check_log() {
 
 # field NAME KEY: one field of a job from status --json (null: empty).
 field() {
-    ctl status --json "$1" | python3 -c '
+    ctl status --json "$1" | "$PYTHON" -c '
 import json, sys
 v = json.load(sys.stdin)["jobs"][0][sys.argv[1]]
 print("" if v is None else (" ".join(map(str, v)) if isinstance(v, list) else v))' "$2"

@@ -49,7 +49,7 @@ wait_state add RUNNING
 wait_for "change to run again" test "$(field change pid)" != "$change"
 wait_state change RUNNING
 ctl status change | grep -q 'RUNNING' || fail "change is not running"
-[ "$(ctl status --json change | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["command"])')" = "sleep 999" ] ||
+[ "$(ctl status --json change | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["command"])')" = "sleep 999" ] ||
     fail "change runs the old command"
 wait_for "remove to be gone from status" sh -c "! '$PGSUP' ctl -s '$SOCK' status remove"
 absent TREE=remove
