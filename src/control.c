@@ -37,6 +37,7 @@ struct control_conn {
     char *out;
     size_t out_len, out_cap, out_off;
     bool writing;
+    bool denied;                  /* the peer is neither root nor the daemon's user */
     enum wait_for wait;
     char **names;                 /* waited for */
     size_t names_len;
@@ -667,6 +668,11 @@ static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
     if (nl)
         *nl = '\0';
     ev_io_stop(conn->c->loop, &conn->io);
+    if (conn->denied) {
+        control_reply(conn, "error: permission denied (only root and the daemon's user)");
+        conn_finish(conn);
+        return;
+    }
     conn_request(conn, conn->in);
 }
 
@@ -685,18 +691,16 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
             return; /* EAGAIN, or a connection that died before we took it */
         /* Root, or the daemon's own user; the socket's mode already keeps others out unless
          * they were handed an fd. */
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            (cred.uid != 0 && cred.uid != geteuid()) || c->n_conns >= CONNS_MAX) {
-            static const char denied[] = "error: permission denied\n";
-            (void) send(fd, denied, sizeof(denied) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            fd_close(&fd);
-            continue;
-        }
-        conn = calloc(1, sizeof(*conn));
+        bool denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+                      (cred.uid != 0 && cred.uid != geteuid());
+        conn = c->n_conns < CONNS_MAX ? calloc(1, sizeof(*conn)) : NULL;
         if (!conn) {
             fd_close(&fd);
             continue;
         }
+        /* A refused peer is still read before it is answered: closing a socket with its
+         * request unread would reset the connection, and ctl would not see why. */
+        conn->denied = denied;
         conn->c = c;
         conn->fd = fd;
         conn->next = c->conns;

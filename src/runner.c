@@ -41,6 +41,15 @@ int runner_init(struct runner *r, struct ev_loop *loop, struct reaper *reaper, c
                          .devnull_fd = -1};
     r->key = strdup(key);
     r->instance = strdup(instance);
+    if (getenv("PGSUP_BIN") && asprintf(&r->pgsup_bin, "PGSUP_BIN=%s", getenv("PGSUP_BIN")) < 0)
+        r->pgsup_bin = NULL;
+    /* libpgsup starts its helpers from $PGSUP_BIN: this very binary, so that the daemon and
+     * its helpers speak the same version of their protocol. /proc/self/exe still works when
+     * the file was replaced by an upgrade (libpgsup resolves it to the real path when it can,
+     * and the kernel execs the daemon's own image when it cannot). */
+    if (setenv("PGSUP_BIN", "/proc/self/exe", 1) < 0)
+        log_msg("cannot set PGSUP_BIN: %s; helpers come from the installed pgsup, continuing",
+                strerror(errno));
     r->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (!r->key || !r->instance || r->devnull_fd < 0) {
         int err = r->devnull_fd < 0 ? -errno : -ENOMEM;
@@ -55,7 +64,8 @@ void runner_free(struct runner *r)
     free(r->key);
     free(r->instance);
     fd_close(&r->devnull_fd);
-    r->key = r->instance = NULL;
+    free(r->pgsup_bin);
+    r->key = r->instance = r->pgsup_bin = NULL;
 }
 
 static struct jobrun *jobrun_of(struct job *job, struct runner *r)
@@ -170,9 +180,11 @@ static bool env_overridden(const char *entry, char *const *extra)
 }
 
 /* The daemon's environment, minus what is the daemon's alone (NOTIFY_SOCKET: a job must not
- * announce readiness for us; an inherited PGSUP_JOB), plus environment=, plus the marker.
+ * announce readiness for us; an inherited PGSUP_JOB; the PGSUP_BIN we set for our own helpers,
+ * replaced by the one we were given, if any), plus environment=, plus the marker.
  * The strings are borrowed: pgsup_start() copies them. */
-static const char **make_envp(const struct config_job *spec, const char *marker)
+static const char **make_envp(const struct config_job *spec, const char *marker,
+                              const char *pgsup_bin)
 {
     size_t n = 0, extra = 0, i = 0;
     const char **envp;
@@ -181,16 +193,18 @@ static const char **make_envp(const struct config_job *spec, const char *marker)
         n++;
     while (spec->environment && spec->environment[extra])
         extra++;
-    envp = calloc(n + extra + 2, sizeof(*envp));
+    envp = calloc(n + extra + 3, sizeof(*envp));
     if (!envp)
         return NULL;
     for (char **e = environ; *e; e++) {
-        if (env_key_is(*e, "NOTIFY_SOCKET", 13) ||
+        if (env_key_is(*e, "NOTIFY_SOCKET", 13) || env_key_is(*e, "PGSUP_BIN", 9) ||
             env_key_is(*e, RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)) ||
             env_overridden(*e, spec->environment))
             continue;
         envp[i++] = *e;
     }
+    if (pgsup_bin && !env_overridden(pgsup_bin, spec->environment))
+        envp[i++] = pgsup_bin;
     for (size_t k = 0; k < extra; k++)
         if (!env_key_is(spec->environment[k], RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)))
             envp[i++] = spec->environment[k];
@@ -206,14 +220,21 @@ static int user_argv(const struct config_job *spec, const char ***ret_argv, char
     struct passwd *pw;
     size_t n = 0, i = 0;
     const char **argv;
+    char *end;
+    unsigned long uid;
 
     *ret_argv = NULL;
     if (!spec->user)
         return 0;
-    pw = getpwnam(spec->user);
-    if (!pw)
+    /* A name, or a uid (config.c checked it); a uid without a passwd entry gets the group of
+     * the same number and no supplementary groups. */
+    uid = strtoul(spec->user, &end, 10);
+    pw = *end || end == spec->user ? getpwnam(spec->user) : getpwuid((uid_t) uid);
+    if (!pw && (*end || end == spec->user))
         return -ESRCH;
-    if (pw->pw_uid == geteuid())
+    if (pw)
+        uid = pw->pw_uid;
+    if (uid == geteuid())
         return 0;
     if (geteuid() != 0)
         return -EPERM;
@@ -222,12 +243,12 @@ static int user_argv(const struct config_job *spec, const char ***ret_argv, char
     argv = calloc(n + 8, sizeof(*argv));
     if (!argv)
         return -ENOMEM;
-    snprintf(ids[0], 32, "--reuid=%u", (unsigned) pw->pw_uid);
-    snprintf(ids[1], 32, "--regid=%u", (unsigned) pw->pw_gid);
+    snprintf(ids[0], 32, "--reuid=%lu", uid);
+    snprintf(ids[1], 32, "--regid=%lu", pw ? (unsigned long) pw->pw_gid : uid);
     argv[i++] = "setpriv";
     argv[i++] = ids[0];
     argv[i++] = ids[1];
-    argv[i++] = "--init-groups";
+    argv[i++] = pw ? "--init-groups" : "--clear-groups";
     argv[i++] = "--";
     for (size_t k = 0; k < n; k++)
         argv[i++] = spec->argv[k];
@@ -326,7 +347,7 @@ int runner_start(struct job *job, void *userdata)
         err = log_open(&jr->err, &spec->err, job->name);
     if (err < 0)
         goto out;
-    envp = make_envp(spec, jr->marker);
+    envp = make_envp(spec, jr->marker, r->pgsup_bin);
     if (!envp) {
         err = -ENOMEM;
         goto out;

@@ -22,9 +22,11 @@ struct runner {
     char *instance;            /* this daemon's id, in every run id */
     unsigned long long runs;   /* run counter */
     int devnull_fd;            /* the jobs' stdin, and NONE logs */
+    char *pgsup_bin;           /* "PGSUP_BIN=..." as the daemon got it, for the jobs; or NULL */
 };
 
-/* Returns 0 or -errno. key and instance are copied. */
+/* Returns 0 or -errno. key and instance are copied. Sets $PGSUP_BIN for libpgsup (see
+ * runner.c); call it before anything else reads the environment. */
 int runner_init(struct runner *r, struct ev_loop *loop, struct reaper *reaper, const char *key,
                 const char *instance);
 void runner_free(struct runner *r);

@@ -93,6 +93,8 @@ static int print_reply(int fd)
             buf = b;
         }
         n = fd_read_all(fd, buf + len, cap - len - 1);
+        if (n == -ECONNRESET && len > 0)
+            break; /* what came is the whole answer */
         if (n < 0) {
             free(buf);
             return (int) n;

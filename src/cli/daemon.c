@@ -361,19 +361,6 @@ static void make_instance(char instance[32])
     snprintf(instance, 32, "%016llx", r);
 }
 
-/* libpgsup starts `pgsup run` helpers from $PGSUP_BIN: this very binary, so that the daemon
- * and its helpers always speak the same version of the control protocol. */
-static void use_own_binary(void)
-{
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-
-    if (n > 0) {
-        path[n] = '\0';
-        (void) setenv("PGSUP_BIN", path, 1); /* ENOMEM: the installed path is used instead */
-    }
-}
-
 /* Each job holds a few fds (log pipes, the control socket and pidfd of its supervisor): raise
  * the soft limit when the jobs need it, and only then (jobs inherit it, and some programs
  * still use select(), which stops at 1024). */
@@ -523,7 +510,6 @@ int cli_daemon(int argc, char **argv)
         goto out;
     }
     d.signal_fd = r;
-    use_own_binary();
     /* PID 1 adopts every orphan anyway; elsewhere, become the subreaper of our jobs' trees. */
     if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         log_msg("cannot become a subreaper: %s, continuing", strerror(errno));
@@ -532,6 +518,8 @@ int cli_daemon(int argc, char **argv)
         goto out;
     make_key(d.state_path, d.key);
     make_instance(d.instance);
+    log_msg("daemon %d: %zu job%s from '%s'", (int) getpid(), config->jobs_len,
+            config->jobs_len == 1 ? "" : "s", config->path);
     if (recover(&d) < 0)
         goto out;
     d.ops = (struct supervisor_ops){.start = op_start, .terminate = op_terminate,
@@ -554,8 +542,7 @@ int cli_daemon(int argc, char **argv)
     ev_io_init(&d.signal_io, on_signal, d.signal_fd, EV_READ);
     d.signal_io.data = &d;
     ev_io_start(d.loop, &d.signal_io);
-    log_msg("daemon %d: %zu job%s from '%s', control socket '%s'", (int) getpid(),
-            config->jobs_len, config->jobs_len == 1 ? "" : "s", config->path, d.socket_path);
+    log_msg("listening on '%s'", d.socket_path);
     r = supervisor_apply(d.sup, config, NULL);
     config = NULL; /* the supervisor's now, even on failure */
     if (r < 0) {

@@ -22,7 +22,18 @@ absent TREE=bad
 [ ! -e "$SOCK" ] || fail "a refused config left a socket"
 
 say "sd_notify"
+mkdir -m 0777 "$W/dir"
+user=
+[ "$(id -u)" -ne 0 ] || user="user = nobody"
 conf misc <<EOF2
+[program:env]
+command = sh -c 'umask >umask.out; pwd >pwd.out; id -u >uid.out; exec sleep 1000'
+directory = $W/dir
+umask = 027
+$user
+environment = TREE=env
+startsecs = 0
+
 [program:short]
 command = $MKTREE setsid doublefork
 environment = TREE=short
@@ -52,6 +63,21 @@ for pid in $("$DAEMONTEST" pids TREE=long); do
     ! tr '\0' '\n' <"/proc/$pid/environ" | grep -q '^NOTIFY_SOCKET=' ||
         fail "a job inherited NOTIFY_SOCKET"
 done
+
+say "directory, umask, user, fds of a job"
+wait_state env RUNNING
+wait_for "the env job's files" test -s "$W/dir/uid.out"
+[ "$(cat "$W/dir/umask.out")" = 0027 ] || fail "umask: $(cat "$W/dir/umask.out")"
+[ "$(cat "$W/dir/pwd.out")" = "$W/dir" ] || fail "directory: $(cat "$W/dir/pwd.out")"
+if [ -n "$user" ]; then
+    [ "$(cat "$W/dir/uid.out")" = 65534 ] || fail "user: uid $(cat "$W/dir/uid.out")"
+fi
+# exactly stdin, stdout, stderr: nothing of the daemon's leaks into a job
+fds=$(ls "/proc/$(field env pid)/fd" | tr '\n' ' ')
+[ "$fds" = "0 1 2 " ] || fail "the job has fds $fds"
+[ "$(readlink "/proc/$(field env pid)/fd/0")" = /dev/null ] || fail "stdin is not /dev/null"
+ctl stop env >/dev/null
+absent TREE=env
 
 say "a second daemon on the same state file"
 rc=0
