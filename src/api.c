@@ -137,7 +137,9 @@ int pgsup_signal(pgsup_proc *p, int sig)
 
 int pgsup_terminate(pgsup_proc *p, double grace_s)
 {
-    if (!p || isnan(grace_s) || grace_s > TIMER_FOREVER_S)
+    /* Below zero means never, but not -inf, as with cmd.kill_after_s: the control channel
+     * carries finite numbers only, and the supervisor would drop the request unseen. */
+    if (!p || bad_duration(grace_s))
         return -EINVAL;
     return client_terminate(p, grace_s);
 }

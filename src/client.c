@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -284,6 +285,16 @@ static int open_streams(pgsup_proc *p, const pgsup_cmd *cmd, struct spawn_plan *
     return 0;
 }
 
+/* The supervisor's spawn failed with ENOENT, EACCES or ENOEXEC: either its exec or, before it,
+ * the change into cwd, which report through the same errno. A cwd that cannot be entered is
+ * the caller's error (-ENOENT, -ENOTDIR, -EACCES), not a missing helper. */
+static int spawn_error(const char *cwd)
+{
+    if (cwd && faccessat(AT_FDCWD, cwd, X_OK, AT_EACCESS) < 0)
+        return -errno;
+    return -PGSUP_ENOHELPER;
+}
+
 static void free_unstarted(pgsup_proc *p)
 {
     fd_close(&p->control_fd);
@@ -329,7 +340,7 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
      * which decides; if they kill it, the tree dies with it anyway. */
     r = spawn_start(&plan, &p->super_pid);
     if (r == -ENOENT || r == -EACCES || r == -ENOEXEC)
-        r = -PGSUP_ENOHELPER; /* only the supervisor's exec can fail here */
+        r = spawn_error(cmd->cwd);
     for (int i = 0; i < SPAWN_FDS; i++)
         fd_close(&child[i]);
     if (r < 0)

@@ -2,8 +2,8 @@
  * atomically, however fast they fork; escapees (members outside the group) are signalled
  * one by one, each through a pidfd checked against the snapshot's start time so that a
  * recycled pid is never signalled. Stopped processes act on nothing but SIGKILL until they
- * are continued, so every other signal is followed by SIGCONT. Timing (grace, repeats) is
- * the caller's: this file never waits. */
+ * are continued, so every other signal is followed by SIGCONT, except the stop signals, which
+ * SIGCONT would undo. Timing (grace, repeats) is the caller's: this file never waits. */
 #include "kill.h"
 
 #include <errno.h>
@@ -24,12 +24,18 @@ void kill_free(struct killer *k)
     proc_table_free(&k->members);
 }
 
+static bool is_stop_signal(int sig)
+{
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 static void send_with_cont(int pidfd, pid_t pid, int sig)
 {
     /* Errors mean the target is already gone (ESRCH) or not ours to signal (EPERM, after a
      * setuid exec); either way the next sweep sees what is left. */
     (void) pidfd_kill(pidfd, pid, sig);
-    if (sig != SIGKILL && sig != SIGCONT)
+    /* A stop signal is sent to stop the tree (pgsup_signal(p, SIGSTOP)): no SIGCONT after. */
+    if (sig != SIGKILL && sig != SIGCONT && !is_stop_signal(sig))
         (void) pidfd_kill(pidfd, pid, SIGCONT);
 }
 

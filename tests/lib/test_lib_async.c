@@ -1,0 +1,767 @@
+/* test_lib_async.c: pgsup_start() on a libev loop: the callback runs exactly once with the
+ * right result, pgsup_pid/pgsup_signal/pgsup_terminate/pgsup_set_deadline act on the whole
+ * tree, the calls give -ESRCH from inside the callback, and 100 runs with random deadlines share
+ * one loop. Every test ends with the /proc check (nothing marked alive, no child of the test).
+ *
+ * A loop is run with an unreferenced watchdog timer: ev_run() returns as soon as the library's
+ * own watchers are all stopped, so a watcher left active after the callback shows up as the
+ * watchdog firing instead of the test returning. */
+#include <errno.h>
+#include <ev.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "libtest.h"
+
+#define WATCHDOG_S LIBTEST_BOUND_S
+
+struct watchdog {
+    ev_timer timer;
+    bool fired;
+};
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct watchdog *wd = w->data;
+
+    (void) revents;
+    wd->fired = true;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* Runs loop until no run is left; fails if that takes longer than limit_s. */
+static void loop_run_all_within(struct ev_loop *loop, double limit_s)
+{
+    struct watchdog wd = {.fired = false};
+
+    ev_timer_init(&wd.timer, on_watchdog, limit_s, 0);
+    wd.timer.data = &wd;
+    ev_timer_start(loop, &wd.timer);
+    ev_unref(loop); /* the watchdog alone does not keep ev_run() going */
+    ev_run(loop, 0);
+    ev_ref(loop);
+    ev_timer_stop(loop, &wd.timer);
+    if (wd.fired)
+        fail_msg("the loop still had active watchers after %.0f s", limit_s);
+}
+
+static void loop_run_all(struct ev_loop *loop)
+{
+    loop_run_all_within(loop, WATCHDOG_S);
+}
+
+static void on_pause_over(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void) w;
+    (void) revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* Runs loop for seconds, whatever happens meanwhile: to show that something did not happen. */
+static void loop_run_for(struct ev_loop *loop, double seconds)
+{
+    ev_timer t;
+
+    ev_timer_init(&t, on_pause_over, seconds, 0);
+    ev_timer_start(loop, &t);
+    ev_run(loop, 0);
+    ev_timer_stop(loop, &t);
+}
+
+struct outcome {
+    int calls;
+    pid_t pid;           /* pgsup_pid() after the start */
+    pid_t pid_in_cb;     /* pgsup_pid() in the callback */
+    pgsup_result r;      /* a copy; out and err taken over */
+    bool try_calls;      /* call signal/terminate/set_deadline in the callback */
+    int in_cb_signal, in_cb_terminate, in_cb_deadline;
+};
+
+static void record_cb(pgsup_proc *p, pgsup_result *r, void *userdata)
+{
+    struct outcome *o = userdata;
+
+    o->calls++;
+    o->pid_in_cb = pgsup_pid(p);
+    if (o->try_calls) {
+        o->in_cb_signal = pgsup_signal(p, SIGTERM);
+        o->in_cb_terminate = pgsup_terminate(p, 0);
+        o->in_cb_deadline = pgsup_set_deadline(p, 1);
+    }
+    o->r = *r;
+    /* Documented: the callback may keep the buffers. */
+    r->out = r->err = NULL;
+}
+
+static pgsup_proc *start_ok(struct ev_loop *loop, const pgsup_cmd *cmd, struct outcome *o)
+{
+    pgsup_proc *p = NULL;
+    int err = pgsup_start(loop, cmd, record_cb, o, &p);
+
+    if (err != 0)
+        fail_msg("pgsup_start('%s') = %d (%s)", cmd->argv[0], err, pgsup_strerror(err));
+    assert_non_null(p);
+    o->pid = pgsup_pid(p);
+    assert_true(o->pid > 0);
+    return p;
+}
+
+static void finish(struct ev_loop *loop, struct outcome *o, const char *what)
+{
+    loop_run_all(loop);
+    assert_int_equal(o->calls, 1);
+    assert_int_equal(o->pid_in_cb, o->pid);
+    /* Run again: nothing is left that could call back a second time. */
+    loop_run_all(loop);
+    assert_int_equal(o->calls, 1);
+    ev_loop_destroy(loop);
+    assert_true(isfinite(o->r.wall_s) && o->r.wall_s >= 0 && o->r.wall_s < 600);
+    if (procmark_check(what) != 0)
+        fail_msg("%s: processes left", what);
+}
+
+static struct ev_loop *loop_new(void)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+
+    assert_non_null(loop);
+    return loop;
+}
+
+/* --- the callback -------------------------------------------------------------------------- */
+
+static void test_async_exit_code(void **state)
+{
+    const char *argv[] = {"sh", "-c", "exit 3", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+
+    (void) state;
+    cmd.argv = argv;
+    (void) start_ok(loop, &cmd, &o);
+    /* The callback runs from the loop only, never from pgsup_start(). */
+    assert_int_equal(o.calls, 0);
+    finish(loop, &o, "after exit 3");
+    assert_int_equal(o.r.exit_code, 3);
+    assert_int_equal(o.r.term_signal, 0);
+    assert_false(o.r.timed_out);
+}
+
+static void test_async_esrch_in_callback(void **state)
+{
+    const char *argv[] = {"true", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {.try_calls = true};
+
+    (void) state;
+    cmd.argv = argv;
+    (void) start_ok(loop, &cmd, &o);
+    finish(loop, &o, "after -ESRCH calls");
+    assert_int_equal(o.in_cb_signal, -ESRCH);
+    assert_int_equal(o.in_cb_terminate, -ESRCH);
+    assert_int_equal(o.in_cb_deadline, -ESRCH);
+    assert_int_equal(o.r.exit_code, 0);
+}
+
+/* The callback takes the buffers (and frees them itself, later). */
+static void test_async_callback_keeps_output(void **state)
+{
+    const char *argv[] = {"sh", "-c", "printf out; printf err >&2", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+
+    (void) state;
+    cmd.argv = argv;
+    cmd.flags = PGSUP_CAPTURE_STDOUT | PGSUP_CAPTURE_STDERR;
+    (void) start_ok(loop, &cmd, &o);
+    finish(loop, &o, "after capture");
+    assert_string_equal(o.r.out, "out");
+    assert_string_equal(o.r.err, "err");
+    assert_int_equal(o.r.out_len, 3);
+    pgsup_result_free(&o.r);
+}
+
+static void test_async_start_not_found(void **state)
+{
+    const char *argv[] = {"pgsup-lib-test-no-such-command", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p = NULL;
+
+    (void) state;
+    cmd.argv = argv;
+    assert_int_equal(pgsup_start(loop, &cmd, record_cb, &o, &p), -ENOENT);
+    assert_null(p);
+    loop_run_all(loop);
+    assert_int_equal(o.calls, 0);
+    ev_loop_destroy(loop);
+    assert_int_equal(procmark_check("after a command not found"), 0);
+}
+
+/* --- pgsup_signal -------------------------------------------------------------------------- */
+
+static void test_async_signal(void **state)
+{
+    const char *argv[] = {"sleep", "1000", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_signal(p, SIGUSR1), 0);
+    finish(loop, &o, "after SIGUSR1");
+    assert_int_equal(o.r.term_signal, SIGUSR1);
+    assert_int_equal(o.r.exit_code, -1);
+    assert_false(o.r.timed_out);
+    assert_false(o.r.killed);
+}
+
+/* SIGSTOP and SIGCONT reach every member, escapees included (a new session, a daemon). */
+static void test_async_signal_whole_tree(void **state)
+{
+    const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
+    const char *argv[] = {mktree, "setsid-tree", "doublefork", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    int ready[2];
+    pid_t pids[16];
+    pgsup_proc *p;
+    long n;
+
+    (void) state;
+    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
+    cmd.argv = argv;
+    p = start_ok(loop, &cmd, &o);
+    procmark_ready_release(ready);
+    n = procmark_read_ready(ready[0], 1, 20, pids, 16);
+    assert_int_equal(n, 4); /* leader, escapee and its child, daemon */
+    assert_int_equal(pids[0], o.pid);
+    assert_int_equal(pgsup_signal(p, SIGSTOP), 0);
+    if (!procmark_wait_states(pids, (size_t) n, true, 20))
+        fail_msg("SIGSTOP did not reach every member of the tree");
+    assert_int_equal(pgsup_signal(p, SIGCONT), 0);
+    if (!procmark_wait_states(pids, (size_t) n, false, 20))
+        fail_msg("SIGCONT did not reach every member of the tree");
+    for (long i = 0; i < n; i++)
+        assert_true(procmark_is_marked(pids[i]));
+    assert_int_equal(pgsup_terminate(p, 5), 0);
+    finish(loop, &o, "after stopping and continuing a tree");
+    assert_int_equal(close(ready[0]), 0);
+    assert_int_equal(o.r.term_signal, SIGTERM);
+    assert_false(o.r.killed);
+    for (long i = 0; i < n; i++)
+        assert_false(procmark_is_marked(pids[i]));
+}
+
+/* --- pgsup_terminate ----------------------------------------------------------------------- */
+
+static void test_async_terminate(void **state)
+{
+    const char *argv[] = {"sleep", "1000", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_terminate(p, 5), 0);
+    finish(loop, &o, "after terminate");
+    assert_int_equal(o.r.term_signal, SIGTERM);
+    assert_false(o.r.timed_out);
+    assert_false(o.r.killed);
+}
+
+/* pgsup_terminate() sends cmd.signal. */
+static void test_async_terminate_signal(void **state)
+{
+    const char *argv[] = {"sleep", "1000", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    cmd.signal = SIGINT;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_terminate(p, 5), 0);
+    finish(loop, &o, "after terminate with SIGINT");
+    assert_int_equal(o.r.term_signal, SIGINT);
+    assert_false(o.r.killed);
+}
+
+/* A shell that ignores SIGTERM, then says so on the ready pipe and becomes a sleep that
+ * ignores it too. Tests wait for that line: a SIGTERM sent before the trap would kill it. */
+#define IGNORE_TERM "trap '' TERM; echo ready $$ >&$" PROCMARK_READY_VAR "; exec sleep 1000"
+
+static pgsup_proc *start_term_ignorer(struct ev_loop *loop, pgsup_cmd *cmd, struct outcome *o)
+{
+    const char *argv[] = {"sh", "-c", IGNORE_TERM, NULL};
+    int ready[2];
+    pid_t pid = 0;
+    pgsup_proc *p;
+
+    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
+    cmd->argv = argv;
+    p = start_ok(loop, cmd, o);
+    cmd->argv = NULL; /* argv is on this stack frame; pgsup_start() took a copy */
+    procmark_ready_release(ready);
+    assert_int_equal(procmark_read_ready(ready[0], 1, 20, &pid, 1), 1);
+    assert_int_equal(pid, o->pid);
+    assert_int_equal(close(ready[0]), 0);
+    return p;
+}
+
+/* grace 0: SIGKILL at once, for a tree that ignores SIGTERM. */
+static void test_async_terminate_grace_zero(void **state)
+{
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    p = start_term_ignorer(loop, &cmd, &o);
+    assert_int_equal(pgsup_terminate(p, 0), 0);
+    finish(loop, &o, "after terminate with no grace");
+    assert_int_equal(o.r.term_signal, SIGKILL);
+    assert_true(o.r.killed);
+    assert_false(o.r.timed_out);
+}
+
+/* grace < 0: never SIGKILL. The tree that ignores SIGTERM is still there after a while; only
+ * our own SIGKILL ends it, and pgsup did not escalate. */
+static void test_async_terminate_never_kill(void **state)
+{
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    p = start_term_ignorer(loop, &cmd, &o);
+    assert_int_equal(pgsup_terminate(p, -1), 0);
+    loop_run_for(loop, 0.5);
+    assert_int_equal(o.calls, 0);
+    assert_true(procmark_is_marked(o.pid));
+    assert_int_equal(pgsup_signal(p, SIGKILL), 0);
+    finish(loop, &o, "after terminate without SIGKILL");
+    assert_int_equal(o.r.term_signal, SIGKILL);
+    assert_false(o.r.killed);
+}
+
+/* cmd.kill_after_s < 0: the deadline's SIGTERM, and never SIGKILL. */
+static void test_async_kill_after_never(void **state)
+{
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.kill_after_s = -1;
+    p = start_term_ignorer(loop, &cmd, &o);
+    assert_int_equal(pgsup_set_deadline(p, 0.1), 0);
+    loop_run_for(loop, 1.0);
+    assert_int_equal(o.calls, 0);
+    assert_true(procmark_is_marked(o.pid));
+    assert_int_equal(pgsup_signal(p, SIGKILL), 0);
+    finish(loop, &o, "after a deadline without SIGKILL");
+    assert_true(o.r.timed_out);
+    assert_int_equal(o.r.term_signal, SIGKILL);
+    assert_false(o.r.killed);
+}
+
+/* --- pgsup_set_deadline -------------------------------------------------------------------- */
+
+static void test_async_set_deadline(void **state)
+{
+    const char *argv[] = {"sleep", "1000", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_set_deadline(p, 0.1), 0);
+    finish(loop, &o, "after a deadline set later");
+    assert_true(o.r.timed_out);
+    assert_int_equal(o.r.term_signal, SIGTERM);
+}
+
+/* A later deadline replaces an earlier one: the command outlives its first deadline. (The
+ * first one leaves the request half a second to arrive.) */
+static void test_async_set_deadline_extends(void **state)
+{
+    const char *argv[] = {"sh", "-c", "sleep 1; exit 4", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    cmd.timeout_s = 0.5;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_set_deadline(p, 60), 0);
+    finish(loop, &o, "after an extended deadline");
+    assert_false(o.r.timed_out);
+    assert_int_equal(o.r.exit_code, 4);
+}
+
+/* 0 removes the deadline. (The first one leaves the request half a second to arrive.) */
+static void test_async_set_deadline_zero(void **state)
+{
+    const char *argv[] = {"sleep", "1000", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pgsup_proc *p;
+
+    (void) state;
+    cmd.argv = argv;
+    cmd.timeout_s = 0.5;
+    p = start_ok(loop, &cmd, &o);
+    assert_int_equal(pgsup_set_deadline(p, 0), 0);
+    loop_run_for(loop, 1.0);
+    assert_int_equal(o.calls, 0);
+    assert_int_equal(pgsup_terminate(p, 5), 0);
+    finish(loop, &o, "after a removed deadline");
+    assert_false(o.r.timed_out);
+    assert_int_equal(o.r.term_signal, SIGTERM);
+}
+
+/* --- the supervisor dies ------------------------------------------------------------------- */
+
+/* The ppid of pid, from /proc. */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], *text = NULL, *p;
+    size_t cap = 0;
+    int ppid = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    f = fopen(path, "re");
+    assert_non_null(f);
+    assert_true(getline(&text, &cap, f) > 0);
+    assert_int_equal(fclose(f), 0);
+    p = strrchr(text, ')'); /* the name may hold anything: the fields follow the last ')' */
+    assert_non_null(p);
+    assert_int_equal(sscanf(p + 1, " %*c %d", &ppid), 1);
+    free(text);
+    return (pid_t) ppid;
+}
+
+/* pgsup's supervisor is two processes: the guard (the library's child) and the engine (the
+ * guard's child, parent of the command). Either SIGKILLed, the other kills the whole tree:
+ * the callback still comes exactly once, when the tree is gone. */
+static void supervisor_killed(bool engine)
+{
+    const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
+    const char *argv[] = {mktree, "setsid-tree", "doublefork", "ignore-term", NULL};
+    struct ev_loop *loop = loop_new();
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+    pid_t pids[16], engine_pid, guard_pid, victim;
+    int ready[2];
+    long n;
+
+    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
+    cmd.argv = argv;
+    (void) start_ok(loop, &cmd, &o);
+    procmark_ready_release(ready);
+    n = procmark_read_ready(ready[0], 1, 20, pids, 16);
+    assert_int_equal(n, 5);
+    assert_int_equal(close(ready[0]), 0);
+    engine_pid = parent_of(o.pid);
+    guard_pid = parent_of(engine_pid);
+    assert_int_equal(parent_of(guard_pid), getpid()); /* the guard is our child */
+    victim = engine ? engine_pid : guard_pid;
+    /* Both are alive and unreaped (the guard is our child and waits for the engine), so the
+     * pids are theirs. */
+    assert_int_equal(kill(victim, SIGKILL), 0);
+    loop_run_all(loop);
+    assert_int_equal(o.calls, 1);
+    /* Not a normal exit: the command died of a signal, or nobody could tell (-1, 0). */
+    assert_int_equal(o.r.exit_code, -1);
+    for (long i = 0; i < n; i++)
+        if (procmark_is_marked(pids[i]))
+            fail_msg("pid %d of the tree is alive after the callback", (int) pids[i]);
+    ev_loop_destroy(loop);
+    /* A guard that died leaves its engine to its nearest subreaper: the test, here. It exits
+     * right after reporting; reaping it is the host's business, as for any orphan. */
+    if (procmark_settle(engine ? "after the engine was killed" : "after the guard was killed",
+                        LIBTEST_BOUND_S) != 0)
+        fail_msg("processes left after the supervisor was killed");
+}
+
+static void test_async_guard_killed(void **state)
+{
+    (void) state;
+    supervisor_killed(false);
+}
+
+static void test_async_engine_killed(void **state)
+{
+    (void) state;
+    supervisor_killed(true);
+}
+
+/* --- 100 runs on one loop ------------------------------------------------------------------ */
+
+#define MANY 100
+
+enum many_kind {
+    MANY_EXIT,         /* exits by itself before its deadline */
+    MANY_CAPTURE,      /* the same, with its stdout captured */
+    MANY_DEADLINE,     /* sleep, ended by its deadline */
+    MANY_TREE,         /* mktree with escapees, ended by its deadline */
+    MANY_SET_DEADLINE, /* sleep, deadline set after the start */
+    MANY_TERMINATE,    /* sleep, pgsup_terminate() from a timer */
+    MANY_KINDS
+};
+
+struct many_run {
+    struct ev_loop *loop;
+    int index;
+    enum many_kind kind;
+    int code;              /* expected exit code (MANY_EXIT, MANY_CAPTURE) */
+    pgsup_proc *p;
+    pid_t pid;
+    ev_timer terminate;
+    int calls;
+    bool pid_matched;
+    pgsup_result r;
+};
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    /* xorshift64: reproducible from the printed seed */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static double rng_between(double lo, double hi)
+{
+    return lo + (hi - lo) * (double) (rng_next() >> 11) / (double) (1ULL << 53);
+}
+
+static void many_cb(pgsup_proc *p, pgsup_result *r, void *userdata)
+{
+    struct many_run *m = userdata;
+
+    m->calls++;
+    /* A run may not outlive its terminate timer: p is freed when this returns. */
+    ev_timer_stop(m->loop, &m->terminate);
+    m->pid_matched = pgsup_pid(p) == m->pid;
+    m->r = *r;
+    r->out = r->err = NULL;
+}
+
+static void on_many_terminate(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct many_run *m = w->data;
+
+    (void) loop;
+    (void) revents;
+    if (pgsup_terminate(m->p, 5) != 0)
+        m->code = -2; /* reported after the loop: a failed call is not allowed here */
+}
+
+static void test_async_many_concurrent(void **state)
+{
+    const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
+    struct ev_loop *loop = loop_new();
+    struct many_run *runs = calloc(MANY, sizeof(*runs));
+    uint64_t seed = (uint64_t) getpid() * 2654435761u ^ (uint64_t) (procmark_now() * 1e6);
+    char asan[1024], *saved_asan;
+
+    (void) state;
+    assert_non_null(runs);
+    /* Under AddressSanitizer each supervisor's exit runs a leak check, about 0.2 s of CPU for
+     * each of its two processes: 200 of them on a loaded machine take longer than the runs.
+     * This test is not about the supervisors' leaks (the integration tests check pgsup's
+     * stderr for sanitizer reports), so its runs go without; no effect in a normal build.
+     * The test process read its own options at its start and keeps them. */
+    saved_asan = getenv("ASAN_OPTIONS") ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    snprintf(asan, sizeof(asan), "%s%sdetect_leaks=0", saved_asan ? saved_asan : "",
+             saved_asan ? ":" : "");
+    assert_int_equal(setenv("ASAN_OPTIONS", asan, 1), 0);
+    rng_state = seed | 1;
+    fprintf(stderr, "many: seed %llu\n", (unsigned long long) seed);
+    for (int i = 0; i < MANY; i++) {
+        struct many_run *m = &runs[i];
+        char sleep_s[32], code[16], index[16];
+        const char *exit_argv[] = {"sh", "-c", "sleep $0; exit $1", sleep_s, code, NULL};
+        const char *capture_argv[] = {"sh", "-c", "echo $0; exit $1", index, code, NULL};
+        const char *sleep_argv[] = {"sleep", "1000", NULL};
+        const char *tree_argv[] = {mktree, "setsid-tree", "doublefork", NULL};
+        pgsup_cmd cmd = PGSUP_CMD_INIT;
+        int err;
+
+        m->loop = loop;
+        m->index = i;
+        ev_timer_init(&m->terminate, on_many_terminate, 0, 0);
+        m->terminate.data = m;
+        /* every kind at least a few times, in a random order */
+        m->kind = i < 2 * MANY_KINDS ? (enum many_kind) (i % MANY_KINDS)
+                                     : (enum many_kind) (rng_next() % MANY_KINDS);
+        m->code = (int) (rng_next() % 100);
+        snprintf(sleep_s, sizeof(sleep_s), "%.2f", rng_between(0, 0.3));
+        snprintf(code, sizeof(code), "%d", m->code);
+        snprintf(index, sizeof(index), "%d", i);
+        switch (m->kind) {
+        case MANY_EXIT:
+            cmd.argv = exit_argv;
+            cmd.timeout_s = rng_between(LIBTEST_BOUND_S / 2, LIBTEST_BOUND_S);
+            break;
+        case MANY_CAPTURE:
+            cmd.argv = capture_argv;
+            cmd.flags = PGSUP_CAPTURE_STDOUT;
+            cmd.timeout_s = rng_between(LIBTEST_BOUND_S / 2, LIBTEST_BOUND_S);
+            break;
+        case MANY_DEADLINE:
+            cmd.argv = sleep_argv;
+            cmd.timeout_s = rng_between(0.05, 1.0);
+            break;
+        case MANY_TREE:
+            cmd.argv = tree_argv;
+            cmd.timeout_s = rng_between(0.05, 1.0);
+            break;
+        case MANY_SET_DEADLINE:
+            cmd.argv = sleep_argv;
+            cmd.timeout_s = 1000;
+            break;
+        case MANY_TERMINATE:
+        case MANY_KINDS:
+            cmd.argv = sleep_argv;
+            break;
+        }
+        err = pgsup_start(loop, &cmd, many_cb, m, &m->p);
+        if (err != 0)
+            fail_msg("run %d: pgsup_start = %d (%s)", i, err, pgsup_strerror(err));
+        m->pid = pgsup_pid(m->p);
+        if (m->kind == MANY_SET_DEADLINE)
+            assert_int_equal(pgsup_set_deadline(m->p, rng_between(0.05, 1.0)), 0);
+        if (m->kind == MANY_TERMINATE) {
+            ev_timer_set(&m->terminate, rng_between(0.05, 1.0), 0);
+            ev_timer_start(loop, &m->terminate);
+        }
+    }
+    if (saved_asan)
+        assert_int_equal(setenv("ASAN_OPTIONS", saved_asan, 1), 0);
+    else
+        assert_int_equal(unsetenv("ASAN_OPTIONS"), 0);
+    free(saved_asan);
+    /* The deadlines are at most 1 s and the commands that exit take 0.3 s: the bound is only
+     * for a machine loaded by the rest of the test suite. */
+    loop_run_all_within(loop, 2 * LIBTEST_BOUND_S);
+    ev_loop_destroy(loop);
+    for (int i = 0; i < MANY; i++) {
+        struct many_run *m = &runs[i];
+        char want[32];
+        if (m->calls != 1)
+            fail_msg("run %d (kind %d): %d callbacks", i, m->kind, m->calls);
+        if (!m->pid_matched)
+            fail_msg("run %d: pgsup_pid() changed", i);
+        switch (m->kind) {
+        case MANY_EXIT:
+        case MANY_CAPTURE:
+            if (m->r.timed_out || m->r.exit_code != m->code)
+                fail_msg("run %d (kind %d): timed_out %d, exit %d, signal %d; expected exit %d",
+                         i, m->kind, m->r.timed_out, m->r.exit_code, m->r.term_signal, m->code);
+            if (m->kind == MANY_CAPTURE) {
+                snprintf(want, sizeof(want), "%d\n", i);
+                if (!m->r.out || strcmp(m->r.out, want) != 0)
+                    fail_msg("run %d: captured '%s', expected '%d'", i,
+                             m->r.out ? m->r.out : "(null)", i);
+            }
+            break;
+        case MANY_DEADLINE:
+        case MANY_TREE:
+        case MANY_SET_DEADLINE:
+            if (!m->r.timed_out || m->r.term_signal != SIGTERM)
+                fail_msg("run %d (kind %d): timed_out %d, exit %d, signal %d; expected the "
+                         "deadline's SIGTERM",
+                         i, m->kind, m->r.timed_out, m->r.exit_code, m->r.term_signal);
+            break;
+        case MANY_TERMINATE:
+        case MANY_KINDS:
+            if (m->code == -2)
+                fail_msg("run %d: pgsup_terminate() failed", i);
+            if (m->r.timed_out || m->r.term_signal != SIGTERM)
+                fail_msg("run %d: timed_out %d, signal %d; expected SIGTERM", i,
+                         m->r.timed_out, m->r.term_signal);
+            break;
+        }
+        pgsup_result_free(&m->r);
+    }
+    free(runs);
+    assert_int_equal(procmark_check("after 100 concurrent runs"), 0);
+}
+
+/* --- libev's default loop ------------------------------------------------------------------ */
+
+/* The default loop reaps every child with waitpid(-1) on SIGCHLD, the supervisor included: the
+ * result still comes over the control channel. Last: the default loop's SIGCHLD handler stays
+ * until the loop is destroyed. */
+static void test_async_default_loop(void **state)
+{
+    const char *argv[] = {"sh", "-c", "sleep 0.1; exit 9", NULL};
+    struct ev_loop *loop = ev_default_loop(0);
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    struct outcome o = {0};
+
+    (void) state;
+    assert_non_null(loop);
+    cmd.argv = argv;
+    (void) start_ok(loop, &cmd, &o);
+    finish(loop, &o, "after a run on the default loop");
+    assert_int_equal(o.r.exit_code, 9);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        LIBTEST(test_async_exit_code),
+        LIBTEST(test_async_esrch_in_callback),
+        LIBTEST(test_async_callback_keeps_output),
+        LIBTEST(test_async_start_not_found),
+        LIBTEST(test_async_signal),
+        LIBTEST(test_async_signal_whole_tree),
+        LIBTEST(test_async_terminate),
+        LIBTEST(test_async_terminate_signal),
+        LIBTEST(test_async_terminate_grace_zero),
+        LIBTEST(test_async_terminate_never_kill),
+        LIBTEST(test_async_kill_after_never),
+        LIBTEST(test_async_set_deadline),
+        LIBTEST(test_async_set_deadline_extends),
+        LIBTEST(test_async_set_deadline_zero),
+        LIBTEST(test_async_guard_killed),
+        LIBTEST(test_async_engine_killed),
+        LIBTEST(test_async_many_concurrent),
+        LIBTEST(test_async_default_loop),
+    };
+
+    return cmocka_run_group_tests_name("lib_async", tests, libtest_setup,
+                                       libtest_group_teardown);
+}
