@@ -100,22 +100,6 @@ static void on_config_warning(const struct config_diag *diag, void *userdata)
         control_reply(w->conn, "warning: %s", text);
 }
 
-/* on_leftovers=adopt cannot be done right (see README "Crash recovery"): refused at load. */
-static int check_supported(const struct config *c, char *buf, size_t len)
-{
-    for (size_t i = 0; i < c->jobs_len; i++) {
-        if (c->jobs[i].adopt) {
-            snprintf(buf, len,
-                     "%s: [program:%s] on_leftovers: 'adopt' is not supported: the trees of a "
-                     "crashed daemon are killed by their own supervisors, and what they miss "
-                     "cannot be supervised safely (use 'kill')",
-                     c->path, c->jobs[i].name);
-            return -ENOTSUP;
-        }
-    }
-    return 0;
-}
-
 static int load(const char *path, struct warn_ctx *w, struct config **ret, char *err, size_t len)
 {
     struct config_diag diag = {0};
@@ -126,12 +110,6 @@ static int load(const char *path, struct warn_ctx *w, struct config **ret, char 
             format_diag(&diag, err, len);
         else
             snprintf(err, len, "%s: %s", path, strerror(-r));
-        return r;
-    }
-    r = check_supported(*ret, err, len);
-    if (r < 0) {
-        config_free(*ret);
-        *ret = NULL;
     }
     return r;
 }
