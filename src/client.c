@@ -392,6 +392,11 @@ pid_t client_pid(const pgsup_proc *p)
     return p->pid;
 }
 
+pid_t client_helper_pid(const pgsup_proc *p)
+{
+    return p->super_pid;
+}
+
 static int send_msg(pgsup_proc *p, const struct wire_msg *m)
 {
     char buf[WIRE_MAX];

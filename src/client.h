@@ -12,6 +12,10 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
 
 pid_t client_pid(const pgsup_proc *p);
 
+/* The pgsup supervisor process started for the run (the caller's child, which libpgsup reaps
+ * itself). For the daemon, which reaps its other children and must leave this one alone. */
+pid_t client_helper_pid(const pgsup_proc *p);
+
 /* Requests to the supervisor; each returns 0 or -ESRCH once the run is ending. */
 int client_signal(pgsup_proc *p, int sig);
 int client_terminate(pgsup_proc *p, double grace_s);

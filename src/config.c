@@ -1399,15 +1399,17 @@ static int key_shell(struct program *pg, const char *v)
     return key_bool(pg, v, &pg->job->shell);
 }
 
+/* Only "kill": a crashed daemon's trees are killed by their own supervisors, and the parts
+ * they miss have lost whoever could collect their exit status, so nothing is left that could
+ * be supervised safely (README "Crash recovery"). The key exists to say so, not to be ignored. */
 static int key_on_leftovers(struct program *pg, const char *v)
 {
     if (strcasecmp(v, "kill") == 0)
-        pg->job->adopt = false;
-    else if (strcasecmp(v, "adopt") == 0)
-        pg->job->adopt = true;
-    else
-        return scope_fail(&pg->s, "'%s' is not kill or adopt", v);
-    return 0;
+        return 0;
+    if (strcasecmp(v, "adopt") == 0)
+        return scope_fail(&pg->s, "'adopt' is not supported: leftovers of a crashed daemon are "
+                                  "always killed (use 'kill')");
+    return scope_fail(&pg->s, "'%s' is not kill", v);
 }
 
 enum key_stream { STREAM_NONE, STREAM_OUT, STREAM_ERR };
@@ -1934,5 +1936,5 @@ bool config_job_equal(const struct config_job *a, const struct config_job *b)
            a->priority == b->priority && a->redirect_stderr == b->redirect_stderr &&
            log_equal(&a->out, &b->out) && log_equal(&a->err, &b->err) &&
            a->timeout == b->timeout && a->backoff_initial == b->backoff_initial &&
-           a->backoff_max == b->backoff_max && a->shell == b->shell && a->adopt == b->adopt;
+           a->backoff_max == b->backoff_max && a->shell == b->shell;
 }

@@ -49,8 +49,6 @@ struct config_job {
     double backoff_initial;   /* backoff_initial=: first restart delay (default 1 s) */
     double backoff_max;       /* backoff_max=: cap of the doubling delay (default 60 s) */
     bool shell;               /* shell=true: run command= through /bin/sh -c */
-    bool adopt;               /* on_leftovers=adopt: after a crash of pgsup, keep the previous
-                               * run's tree and supervise it; default kill it */
 };
 
 struct config {

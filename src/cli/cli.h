@@ -51,3 +51,5 @@ int cli_job_option(int opt, const char *arg, struct cli_job *job);
 
 int cli_run(int argc, char **argv);
 int cli_timeout(int argc, char **argv, const char *name);
+int cli_daemon(int argc, char **argv);
+int cli_ctl(int argc, char **argv);

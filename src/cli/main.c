@@ -12,6 +12,8 @@ static const char usage[] =
     "\n"
     "  pgsup run [OPTION]... [--] CMD [ARG]...   run CMD; stop its whole tree on exit\n"
     "  pgsup timeout [OPTION]... DURATION CMD...  drop-in replacement for timeout(1)\n"
+    "  pgsup daemon [-c FILE]                    supervise the jobs of a config file\n"
+    "  pgsup ctl [-s SOCKET | -c FILE] REQUEST   talk to a running daemon\n"
     "  pgsup --help | --version\n";
 
 int main(int argc, char **argv)
@@ -28,6 +30,10 @@ int main(int argc, char **argv)
         return cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "timeout") == 0)
         return cli_timeout(argc - 1, argv + 1, "pgsup timeout");
+    if (strcmp(argv[1], "daemon") == 0)
+        return cli_daemon(argc - 1, argv + 1);
+    if (strcmp(argv[1], "ctl") == 0)
+        return cli_ctl(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, stdout);
         return 0;

@@ -242,7 +242,6 @@ static void test_config_defaults(void **state)
     assert_true(j->backoff_initial == 1);
     assert_true(j->backoff_max == 60);
     assert_false(j->shell);
-    assert_false(j->adopt);
 
     assert_int_equal(config_default_socket_path(&sock), 0);
     assert_string_equal(c->socket_path, sock);
@@ -294,7 +293,7 @@ static void test_config_every_key(void **state)
         "backoff_initial = 0.25s\n"
         "backoff_max = 1h\n"
         "shell = false\n"
-        "on_leftovers = adopt\n";
+        "on_leftovers = kill\n";
     struct config *c;
     struct warnings w;
     const struct config_job *j;
@@ -336,7 +335,6 @@ static void test_config_every_key(void **state)
     assert_true(j->backoff_initial == 0.25);
     assert_true(j->backoff_max == 3600);
     assert_false(j->shell);
-    assert_true(j->adopt);
     /* stderr_logfile with redirect_stderr=true is the only thing to warn about */
     assert_int_equal(w.len, 1);
     find_warning(&w, "23 [program:web-1.x_y] stderr_logfile: ignored: redirect_stderr");
@@ -404,7 +402,8 @@ static void test_config_bad_values(void **state)
         {"backoff_max = 0", "backoff_max", "more than 0"},
         {"backoff_max = 0.5", "backoff_max", "less than backoff_initial"},
         {"shell = sure", "shell", "not a boolean"},
-        {"on_leftovers = keep", "on_leftovers", "not kill or adopt"},
+        {"on_leftovers = keep", "on_leftovers", "'keep' is not kill"},
+        {"on_leftovers = adopt", "on_leftovers", "'adopt' is not supported"},
     };
     size_t i;
 
@@ -579,9 +578,7 @@ static void test_config_on_leftovers(void **state)
     struct config *c;
 
     (void) state;
-    assert_false(load_one_key("on_leftovers = kill", &c, NULL)->adopt);
-    config_free(c);
-    assert_true(load_one_key("on_leftovers = ADOPT", &c, NULL)->adopt);
+    (void) load_one_key("on_leftovers = KILL", &c, NULL);
     config_free(c);
 }
 
@@ -1185,7 +1182,6 @@ static void test_config_job_equal(void **state)
         case 27: x.backoff_initial = 2; break;
         case 28: x.backoff_max = 61; break;
         case 29: x.shell = true; break;
-        case 30: x.adopt = true; break;
         default: goto done;
         }
         if (config_job_equal(ja, &x))
@@ -1370,7 +1366,6 @@ static void test_config_example_pgsup_conf(void **state)
     assert_string_equal(j->argv[0], "/bin/sh");
 
     j = config_find(c, "database");
-    assert_true(j->adopt);
     assert_false(j->autostart);
     assert_true(j->stopwaitsecs == 60);
     config_free(c);

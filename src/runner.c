@@ -1,0 +1,410 @@
+/* runner.c: one run of a daemon job = one pgsup_start() (runner.h). The supervisor decides
+ * when; this file turns a config_job into a pgsup_cmd and the libpgsup result into a
+ * job_exit. */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "fd.h"
+#include "log.h"
+#include "pgsup.h"
+#include "proc.h"
+#include "recover.h"
+#include "timer.h"
+
+#define SWEEP_LIMIT_S 10.0
+
+extern char **environ;
+
+/* Per job, across its runs: the log files stay open (one writer per file, so the rotation
+ * size is right even while the previous run's pipe is still being drained). */
+struct jobrun {
+    struct runner *runner;
+    pgsup_proc *proc;            /* the current run, NULL between runs */
+    struct logfile *out, *err;   /* NULL: not a file */
+    char marker[256];
+};
+
+int runner_init(struct runner *r, struct ev_loop *loop, struct reaper *reaper, const char *key,
+                const char *instance)
+{
+    *r = (struct runner){.loop = loop, .logger = {.loop = loop}, .reaper = reaper,
+                         .devnull_fd = -1};
+    r->key = strdup(key);
+    r->instance = strdup(instance);
+    if (getenv("PGSUP_BIN") && asprintf(&r->pgsup_bin, "PGSUP_BIN=%s", getenv("PGSUP_BIN")) < 0)
+        r->pgsup_bin = NULL;
+    /* libpgsup starts its helpers from $PGSUP_BIN: this very binary, so that the daemon and
+     * its helpers speak the same version of their protocol. /proc/self/exe still works when
+     * the file was replaced by an upgrade (libpgsup resolves it to the real path when it can,
+     * and the kernel execs the daemon's own image when it cannot). */
+    if (setenv("PGSUP_BIN", "/proc/self/exe", 1) < 0)
+        log_msg("cannot set PGSUP_BIN: %s; helpers come from the installed pgsup, continuing",
+                strerror(errno));
+    r->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (!r->key || !r->instance || r->devnull_fd < 0) {
+        int err = r->devnull_fd < 0 ? -errno : -ENOMEM;
+        runner_free(r);
+        return err;
+    }
+    return 0;
+}
+
+void runner_free(struct runner *r)
+{
+    free(r->key);
+    free(r->instance);
+    fd_close(&r->devnull_fd);
+    free(r->pgsup_bin);
+    r->key = r->instance = r->pgsup_bin = NULL;
+}
+
+static struct jobrun *jobrun_of(struct job *job, struct runner *r)
+{
+    struct jobrun *jr = job->run;
+
+    if (!jr) {
+        jr = calloc(1, sizeof(*jr));
+        if (!jr)
+            return NULL;
+        jr->runner = r;
+        job->run = jr;
+    }
+    return jr;
+}
+
+void runner_forget(struct job *job, void *userdata)
+{
+    struct jobrun *jr = job->run;
+
+    (void) userdata;
+    if (!jr)
+        return;
+    logfile_unref(jr->out);
+    logfile_unref(jr->err);
+    free(jr);
+    job->run = NULL;
+}
+
+size_t runner_pipes_open(const struct runner *r)
+{
+    return r->logger.pipes;
+}
+
+const char *runner_marker(const struct job *job)
+{
+    const struct jobrun *jr = job->run;
+
+    return jr ? jr->marker : "";
+}
+
+void runner_reopen_logs(struct job *job)
+{
+    struct jobrun *jr = job->run;
+
+    if (!jr)
+        return;
+    struct logfile *files[] = {jr->out, jr->err};
+
+    for (size_t i = 0; i < 2; i++) {
+        int r = files[i] ? logfile_reopen(files[i]) : 0;
+        if (r < 0)
+            log_msg("cannot reopen log '%s' of '%s': %s, continuing", logfile_path(files[i]),
+                    job->name, strerror(-r));
+    }
+}
+
+/* Keeps the open log file if the spec still names the same file the same way. */
+static int log_open(struct logfile **f, const struct config_log *c, const char *job)
+{
+    int r;
+
+    if (*f && c->path && strcmp(logfile_path(*f), c->path) == 0)
+        return 0; /* the sizes may differ: the file object keeps the first ones (rare) */
+    logfile_unref(*f);
+    *f = NULL;
+    if (!c->path || c->discard)
+        return 0;
+    r = logfile_open(c->path, c->maxbytes, c->backups, f);
+    if (r < 0)
+        log_msg("cannot open log '%s' of '%s': %s", c->path, job, strerror(-r));
+    return r;
+}
+
+/* The fd a stream of the job writes to: a new pipe into its log file, /dev/null, or the
+ * daemon's own fd. *ret_close is set when the fd is ours to close after the spawn. */
+static int stream_fd(struct runner *r, const struct config_log *c, struct logfile *f, int own,
+                     int *ret_fd, int *ret_close)
+{
+    int fd, err;
+
+    *ret_close = -1;
+    if (c->discard) {
+        *ret_fd = r->devnull_fd;
+        return 0;
+    }
+    if (!f) {
+        *ret_fd = own;
+        return 0;
+    }
+    err = logpipe_open(&r->logger, f, &fd);
+    if (err < 0)
+        return err;
+    *ret_fd = *ret_close = fd;
+    return 0;
+}
+
+static bool env_key_is(const char *entry, const char *key, size_t key_len)
+{
+    return strncmp(entry, key, key_len) == 0 && entry[key_len] == '=';
+}
+
+static bool env_overridden(const char *entry, char *const *extra)
+{
+    const char *eq = strchr(entry, '=');
+    size_t len = eq ? (size_t) (eq - entry) : strlen(entry);
+
+    for (char *const *e = extra; e && *e; e++)
+        if (env_key_is(*e, entry, len))
+            return true;
+    return false;
+}
+
+/* The daemon's environment, minus what is the daemon's alone (NOTIFY_SOCKET: a job must not
+ * announce readiness for us; an inherited PGSUP_JOB; the PGSUP_BIN we set for our own helpers,
+ * replaced by the one we were given, if any), plus environment=, plus the marker.
+ * The strings are borrowed: pgsup_start() copies them. */
+static const char **make_envp(const struct config_job *spec, const char *marker,
+                              const char *pgsup_bin)
+{
+    size_t n = 0, extra = 0, i = 0;
+    const char **envp;
+
+    while (environ[n])
+        n++;
+    while (spec->environment && spec->environment[extra])
+        extra++;
+    envp = calloc(n + extra + 3, sizeof(*envp));
+    if (!envp)
+        return NULL;
+    for (char **e = environ; *e; e++) {
+        if (env_key_is(*e, "NOTIFY_SOCKET", 13) || env_key_is(*e, "PGSUP_BIN", 9) ||
+            env_key_is(*e, RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)) ||
+            env_overridden(*e, spec->environment))
+            continue;
+        envp[i++] = *e;
+    }
+    if (pgsup_bin && !env_overridden(pgsup_bin, spec->environment))
+        envp[i++] = pgsup_bin;
+    for (size_t k = 0; k < extra; k++)
+        if (!env_key_is(spec->environment[k], RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)))
+            envp[i++] = spec->environment[k];
+    envp[i++] = marker;
+    envp[i] = NULL;
+    return envp;
+}
+
+/* user=: the engine stays root (so it can kill whatever the job becomes) and the command is
+ * started through setpriv(1), which switches ids and execs it: the command keeps its pid. */
+static int user_argv(const struct config_job *spec, const char ***ret_argv, char ids[2][32])
+{
+    struct passwd *pw;
+    size_t n = 0, i = 0;
+    const char **argv;
+    char *end;
+    unsigned long uid;
+
+    *ret_argv = NULL;
+    if (!spec->user)
+        return 0;
+    /* A name, or a uid (config.c checked it); a uid without a passwd entry gets the group of
+     * the same number and no supplementary groups. */
+    uid = strtoul(spec->user, &end, 10);
+    pw = *end || end == spec->user ? getpwnam(spec->user) : getpwuid((uid_t) uid);
+    if (!pw && (*end || end == spec->user))
+        return -ESRCH;
+    if (pw)
+        uid = pw->pw_uid;
+    if (uid == geteuid())
+        return 0;
+    if (geteuid() != 0)
+        return -EPERM;
+    while (spec->argv[n])
+        n++;
+    argv = calloc(n + 8, sizeof(*argv));
+    if (!argv)
+        return -ENOMEM;
+    snprintf(ids[0], 32, "--reuid=%lu", uid);
+    snprintf(ids[1], 32, "--regid=%lu", pw ? (unsigned long) pw->pw_gid : uid);
+    argv[i++] = "setpriv";
+    argv[i++] = ids[0];
+    argv[i++] = ids[1];
+    argv[i++] = pw ? "--init-groups" : "--clear-groups";
+    argv[i++] = "--";
+    for (size_t k = 0; k < n; k++)
+        argv[i++] = spec->argv[k];
+    *ret_argv = argv;
+    return 0;
+}
+
+static void record_identity(struct job *job, pgsup_proc *p)
+{
+    struct proc_entry e;
+
+    job->pid = pgsup_pid(p);
+    job->guard_pid = client_helper_pid(p);
+    if (proc_stat_read(job->guard_pid, &e) == 0)
+        job->guard_start = e.start;
+    /* The command may be gone already (a quick crash): then only its pid is known. */
+    if (proc_stat_read(job->pid, &e) == 0) {
+        job->pid_start = e.start;
+        job->pgid = e.pgid; /* the engine numbers the group with its own pid */
+        job->engine_pid = e.pgid;
+        if (proc_stat_read(job->engine_pid, &e) == 0 && e.ppid == job->guard_pid)
+            job->engine_start = e.start;
+        else
+            job->engine_pid = 0;
+    }
+}
+
+static void on_lost_note(const struct proc_entry *e, const char *why, void *userdata)
+{
+    const struct job *job = userdata;
+
+    log_msg("'%s': killed process %d left by its dead supervisor (%s)", job->name, (int) e->pid,
+            why);
+}
+
+/* The run's pgsup supervisor died without reporting (both halves killed: the tree may be
+ * orphaned, re-parented to us as subreaper or to init). Sweep by marker and group. */
+static void sweep_lost_run(struct job *job, pid_t guard, pid_t engine, pid_t pgid)
+{
+    struct state_run run = {.name = job->name, .run = job->run_id, .pgid = pgid,
+                            .guard = {guard, job->guard_start},
+                            .engine = {engine, job->engine_start},
+                            .leader = {job->pid, job->pid_start}};
+    struct state st = {.runs = &run, .runs_len = 1};
+    struct recover_spec spec = {.marker = runner_marker(job), .exact = true, .state = &st};
+    int r = recover_kill(&spec, SWEEP_LIMIT_S, on_lost_note, job);
+
+    if (r < 0)
+        log_msg("'%s': cannot sweep what its dead supervisor left: %s, continuing", job->name,
+                strerror(-r));
+}
+
+static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
+{
+    struct job *job = userdata;
+    struct jobrun *jr = job->run;
+    struct job_exit e = {
+        .exit_code = res->exit_code,
+        .term_signal = res->term_signal,
+        .timed_out = res->timed_out,
+        .killed = res->killed,
+        .up_s = timer_now() - job->started_mono,
+    };
+
+    /* No result from the supervisor: it died (see client.c). */
+    e.lost = res->exit_code == -1 && res->term_signal == 0;
+    reaper_disown(jr->runner->reaper, client_helper_pid(p));
+    jr->proc = NULL;
+    if (e.lost)
+        sweep_lost_run(job, client_helper_pid(p), job->engine_pid, job->pgid);
+    (void) reaper_reap(jr->runner->reaper); /* what the sweep killed may be ours to reap */
+    supervisor_run_exited(job, &e);
+}
+
+int runner_start(struct job *job, void *userdata)
+{
+    struct runner *r = userdata;
+    const struct config_job *spec = job->spec;
+    struct jobrun *jr = jobrun_of(job, r);
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    const char **envp = NULL, **argv = NULL;
+    char ids[2][32];
+    int out_close = -1, err_close = -1, old_umask = -1, err;
+    pgsup_proc *p;
+
+    if (!jr)
+        return -ENOMEM;
+    snprintf(job->run_id, sizeof(job->run_id), "%s.%llu", r->instance, ++r->runs);
+    snprintf(jr->marker, sizeof(jr->marker), "%s=%s/%s/%s", RUNNER_MARKER_VAR, r->key,
+             job->name, job->run_id);
+    err = user_argv(spec, &argv, ids);
+    if (err < 0)
+        goto out;
+    err = log_open(&jr->out, &spec->out, job->name);
+    if (err == 0 && !spec->redirect_stderr)
+        err = log_open(&jr->err, &spec->err, job->name);
+    if (err < 0)
+        goto out;
+    envp = make_envp(spec, jr->marker, r->pgsup_bin);
+    if (!envp) {
+        err = -ENOMEM;
+        goto out;
+    }
+    err = stream_fd(r, &spec->out, jr->out, STDOUT_FILENO, &cmd.stdout_fd, &out_close);
+    if (err == 0 && spec->redirect_stderr)
+        cmd.stderr_fd = cmd.stdout_fd;
+    else if (err == 0)
+        err = stream_fd(r, &spec->err, jr->err, STDERR_FILENO, &cmd.stderr_fd, &err_close);
+    if (err < 0)
+        goto out;
+    cmd.argv = argv ? argv : (const char *const *) spec->argv;
+    cmd.envp = envp;
+    cmd.cwd = spec->directory;
+    cmd.stdin_fd = r->devnull_fd;
+    cmd.timeout_s = spec->timeout;
+    cmd.signal = spec->stopsignal;
+    /* The grace after a timeout= deadline; 0 in the config means KILL at once, which
+     * libpgsup spells as a tiny grace (its 0 means the default). */
+    cmd.kill_after_s = spec->stopwaitsecs > 0 ? spec->stopwaitsecs : 1e-3;
+    /* The umask passes to the command through both posix_spawns; we are single-threaded. */
+    if (spec->umask >= 0)
+        old_umask = (int) umask((mode_t) spec->umask);
+    err = pgsup_start(r->loop, &cmd, on_run_exit, job, &p);
+    if (old_umask >= 0)
+        (void) umask((mode_t) old_umask);
+    if (err < 0)
+        goto out;
+    jr->proc = p;
+    job->started_mono = timer_now();
+    job->started_wall = (double) time(NULL);
+    record_identity(job, p);
+    if (reaper_own(r->reaper, job->guard_pid) < 0)
+        log_msg("'%s': out of memory tracking pid %d, continuing", job->name,
+                (int) job->guard_pid);
+out:
+    /* The job has its copies (or failed): ours close, so end of file means the tree is gone. */
+    fd_close(&out_close);
+    fd_close(&err_close);
+    free(envp);
+    free(argv);
+    return err;
+}
+
+int runner_terminate(struct job *job, int sig, double grace_s, void *userdata)
+{
+    struct jobrun *jr = job->run;
+
+    (void) sig; /* the run was started with it as cmd.signal */
+    (void) userdata;
+    return jr && jr->proc ? pgsup_terminate(jr->proc, grace_s) : -ESRCH;
+}
+
+int runner_signal(struct job *job, int sig, void *userdata)
+{
+    struct jobrun *jr = job->run;
+
+    (void) userdata;
+    return jr && jr->proc ? pgsup_signal(jr->proc, sig) : -ESRCH;
+}
