@@ -25,10 +25,7 @@
  *       supervisor must reap); polls like absent.
  *
  * Nothing is killed by name: only by pid through a pidfd, after checking the marker. */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -37,210 +34,35 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "procscan.h"
 
 #define MARK_VAR "PGSUP_TEST_MARK"
 #define POLL_S 0.02
 #define SETTLE_S 30.0
+#define CLEANUP_LIMIT_S 2.0 /* the test has failed already: the cleanup is brief */
 #define DEFAULT_LIMIT_S 600.0
 
 extern char **environ;
 
-struct pinfo {
-    pid_t pid, ppid;
-    char state;
-};
-
-struct table {
-    struct pinfo *v;
-    size_t len, cap;
-};
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with this clock */
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static void pause_s(double s)
-{
-    struct timespec t = {.tv_sec = (time_t) s, .tv_nsec = (long) ((s - (double) (time_t) s) * 1e9)};
-
-    (void) nanosleep(&t, NULL); /* EINTR: the caller looks at the clock */
-}
-
-static ssize_t read_file(const char *path, char **ret)
-{
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap + 1);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0 || !buf) {
-        int r = fd < 0 ? -errno : -ENOMEM;
-        free(buf);
-        if (fd >= 0)
-            (void) close(fd); /* read-only: nothing to lose */
-        return r;
-    }
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            char *b = realloc(buf, (cap *= 2) + 1);
-            if (!b)
-                break;
-            buf = b;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t) n;
-    }
-    (void) close(fd); /* read-only: nothing to lose */
-    buf[len] = '\0';
-    *ret = buf;
-    return (ssize_t) len;
-}
-
-static int proc_info(pid_t pid, struct pinfo *ret)
-{
-    char path[64], *text, *p;
-    int ppid, r = -EINVAL;
-    char state;
-    ssize_t len;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-    len = read_file(path, &text);
-    if (len < 0)
-        return (int) len;
-    p = strrchr(text, ')');
-    if (p && sscanf(p + 1, " %c %d", &state, &ppid) == 2) {
-        *ret = (struct pinfo){.pid = pid, .ppid = ppid, .state = state};
-        r = 0;
-    }
-    free(text);
-    return r;
-}
-
-static bool env_holds(const char *env, size_t len, const char *entry)
-{
-    size_t elen = strlen(entry);
-
-    for (size_t at = 0; at < len;) {
-        size_t n = strnlen(env + at, len - at);
-        if (n == elen && memcmp(env + at, entry, elen) == 0)
-            return true;
-        at += n + 1;
-    }
-    return false;
-}
-
 static char scope[128]; /* the test's own marker, for the checks run from its script */
 
-/* True if the process's environment has entry (and, from a test script, the test's marker
- * too: two tests running at once may use the same VAR=VALUE). */
-static bool has_entry(pid_t pid, const char *entry)
+/* Live processes with entry (and, from a test script, the test's marker too: two tests running
+ * at once may use the same VAR=VALUE), daemontest excluded; and daemontest's children. */
+static int scan(struct procscan_snap *s, const char *entry)
 {
-    char path[64], *env;
-    bool found;
-    ssize_t len;
-
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int) pid);
-    len = read_file(path, &env);
-    if (len < 0)
-        return false;
-    found = env_holds(env, (size_t) len, entry) &&
-            (!scope[0] || env_holds(env, (size_t) len, scope));
-    free(env);
-    return found;
+    return procscan_snap_take(s, getpid(), entry, scope[0] ? scope : NULL);
 }
 
-static int table_scan(struct table *t)
+static void print_process(const char *what, const struct procscan_proc *e)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *de;
+    char cmd[256];
 
-    t->len = 0;
-    if (!d)
-        return -errno;
-    while ((de = readdir(d))) {
-        struct pinfo e;
-        if (!isdigit((unsigned char) de->d_name[0]) || proc_info(atoi(de->d_name), &e) < 0)
-            continue;
-        if (t->len == t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 1024;
-            struct pinfo *v = realloc(t->v, cap * sizeof(*v));
-            if (!v) {
-                closedir(d);
-                return -ENOMEM;
-            }
-            t->v = v;
-            t->cap = cap;
-        }
-        t->v[t->len++] = e;
-    }
-    closedir(d);
-    return 0;
-}
-
-static void print_process(const char *what, const struct pinfo *e)
-{
-    char path[64], *cmd;
-    ssize_t len;
-
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) e->pid);
-    len = read_file(path, &cmd);
-    for (ssize_t i = 0; i < len - 1; i++)
-        if (cmd[i] == '\0')
-            cmd[i] = ' ';
+    procscan_cmdline(e->pid, cmd, sizeof(cmd));
     fprintf(stderr, "daemontest:   pid %d (state %c, ppid %d): %s: %s\n", (int) e->pid,
-            e->state, (int) e->ppid, what, len > 0 ? cmd : "(no cmdline)");
-    if (len >= 0)
-        free(cmd);
-}
-
-/* Live processes with the entry (not ourselves). */
-static size_t marked(struct table *t, const char *entry, bool print)
-{
-    size_t n = 0;
-
-    if (table_scan(t) < 0)
-        return 0;
-    for (size_t i = 0; i < t->len; i++) {
-        const struct pinfo *e = &t->v[i];
-        if (e->pid == getpid() || e->state == 'Z' || e->state == 'X' || !has_entry(e->pid, entry))
-            continue;
-        n++;
-        if (print)
-            print_process("alive", e);
-    }
-    return n;
-}
-
-static int pidfd_open_pid(pid_t pid)
-{
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-
-    return fd < 0 ? -errno : (int) fd;
-}
-
-/* SIGKILLs a marked process through a pidfd, after checking (with the pidfd held, so the pid
- * cannot be recycled in between) that it still carries the entry. */
-static void kill_marked(pid_t pid, const char *entry)
-{
-    int fd = pidfd_open_pid(pid);
-
-    if (fd < 0)
-        return;
-    if (has_entry(pid, entry))
-        (void) syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0); /* gone: fine */
-    (void) close(fd); /* a pidfd: nothing to lose */
+            e->state, (int) e->ppid, what, cmd);
 }
 
 static double parse_within(int *argc, char ***argv)
@@ -257,53 +79,55 @@ static double parse_within(int *argc, char ***argv)
 
 static int cmd_absent(int argc, char **argv)
 {
-    double limit = now_s() + parse_within(&argc, &argv);
-    struct table t = {0};
+    double limit = procscan_now_s() + parse_within(&argc, &argv);
+    struct procscan_snap s = {0};
+    bool ok = false;
+    int r;
 
     if (argc != 1 || !strchr(argv[0], '=')) {
         fprintf(stderr, "usage: daemontest absent [--within S] VAR=VALUE\n");
         return 2;
     }
-    while (marked(&t, argv[0], false) > 0) {
-        if (now_s() > limit) {
-            fprintf(stderr, "daemontest: FAIL: processes with %s are still alive:\n", argv[0]);
-            (void) marked(&t, argv[0], true);
-            free(t.v);
-            return 1;
+    while ((r = scan(&s, argv[0])) == 0) {
+        if (s.marked.len == 0) {
+            ok = true;
+            break;
         }
-        pause_s(POLL_S);
+        if (procscan_now_s() > limit) {
+            fprintf(stderr, "daemontest: FAIL: processes with %s are still alive:\n", argv[0]);
+            for (size_t i = 0; i < s.marked.len; i++)
+                print_process("alive", &s.marked.v[i]);
+            break;
+        }
+        procscan_pause(POLL_S);
     }
-    free(t.v);
-    return 0;
+    if (r < 0)
+        fprintf(stderr, "daemontest: FAIL: cannot read /proc: %s\n", strerror(-r));
+    procscan_snap_free(&s);
+    return ok ? 0 : 1;
 }
 
 static int cmd_count(int argc, char **argv, bool pids)
 {
-    struct table t = {0};
-    size_t n = 0;
+    struct procscan_snap s = {0};
 
     if (argc != 1 || !strchr(argv[0], '=')) {
         fprintf(stderr, "usage: daemontest count|pids VAR=VALUE\n");
         return 2;
     }
-    if (table_scan(&t) < 0)
+    if (scan(&s, argv[0]) < 0) {
+        procscan_snap_free(&s);
         return 1;
-    for (size_t i = 0; i < t.len; i++) {
-        const struct pinfo *e = &t.v[i];
-        if (e->pid == getpid() || e->state == 'Z' || e->state == 'X' ||
-            !has_entry(e->pid, argv[0]))
-            continue;
-        n++;
-        if (pids)
-            printf("%d\n", (int) e->pid);
     }
+    for (size_t i = 0; pids && i < s.marked.len; i++)
+        printf("%d\n", (int) s.marked.v[i].pid);
     if (!pids)
-        printf("%zu\n", n);
-    free(t.v);
+        printf("%zu\n", s.marked.len);
+    procscan_snap_free(&s);
     return 0;
 }
 
-static bool under(const struct table *t, pid_t pid, pid_t root)
+static bool under(const struct procscan_list *t, pid_t pid, pid_t root)
 {
     for (int depth = 0; pid > 1 && depth < 100000; depth++) {
         if (pid == root)
@@ -320,64 +144,51 @@ static bool under(const struct table *t, pid_t pid, pid_t root)
 
 static int cmd_zombies(int argc, char **argv)
 {
-    double limit = now_s() + parse_within(&argc, &argv);
-    struct table t = {0};
+    double limit = procscan_now_s() + parse_within(&argc, &argv);
+    struct procscan_list t = {0};
+    bool ok = false;
     pid_t root;
 
     if (argc != 1 || (root = atoi(argv[0])) <= 0) {
         fprintf(stderr, "usage: daemontest zombies [--within S] PID\n");
         return 2;
     }
-    for (;;) {
+    while (procscan_list_all(&t) == 0) {
         size_t n = 0;
-        if (table_scan(&t) < 0)
-            return 1;
         for (size_t i = 0; i < t.len; i++)
             if (t.v[i].state == 'Z' && under(&t, t.v[i].ppid, root))
                 n++;
-        if (n == 0)
+        if (n == 0) {
+            ok = true;
             break;
-        if (now_s() > limit) {
+        }
+        if (procscan_now_s() > limit) {
             fprintf(stderr, "daemontest: FAIL: %zu zombie(s) under %d:\n", n, (int) root);
             for (size_t i = 0; i < t.len; i++)
                 if (t.v[i].state == 'Z' && under(&t, t.v[i].ppid, root))
                     print_process("zombie", &t.v[i]);
-            free(t.v);
-            return 1;
+            break;
         }
-        pause_s(POLL_S);
+        procscan_pause(POLL_S);
     }
-    free(t.v);
-    return 0;
+    procscan_list_free(&t);
+    return ok ? 0 : 1;
 }
 
 /* --- run ------------------------------------------------------------------------------- */
 
 static char mark[96];
 
-static void reap_all(pid_t script, int *script_status, bool *script_done)
-{
-    int status;
-    pid_t p;
-
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0 || (p < 0 && errno == EINTR)) {
-        if (p == script) {
-            *script_status = status;
-            *script_done = true;
-        }
-    }
-}
-
 static int cmd_run(int argc, char **argv)
 {
     double limit_s = DEFAULT_LIMIT_S, deadline;
-    struct table t = {0};
+    struct procscan_snap s = {0};
     unsigned long long rnd = 0;
     char **envp;
     size_t n = 0;
     int status = 0;
-    bool done = false, ok = true;
-    pid_t script;
+    bool ok = true;
+    pid_t self = getpid(), script;
     int r;
 
     if (argc >= 2 && strcmp(argv[0], "--limit") == 0) {
@@ -418,19 +229,16 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     /* Reap whatever comes to us while the script runs; it ends the wait. */
-    deadline = now_s() + limit_s;
-    while (!done) {
-        reap_all(script, &status, &done);
-        if (done)
-            break;
-        if (now_s() > deadline) {
+    deadline = procscan_now_s() + limit_s;
+    while (!procscan_reap(script, &status)) {
+        if (procscan_now_s() > deadline) {
             fprintf(stderr, "daemontest: FAIL: the script ran for more than %.0f s\n", limit_s);
             (void) kill(script, SIGKILL); /* our unreaped child: the pid is surely it */
             (void) waitpid(script, &status, 0);
             ok = false;
             break;
         }
-        pause_s(POLL_S);
+        procscan_pause(POLL_S);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
         fprintf(stderr, "daemontest: FAIL: the script exited %d\n", WEXITSTATUS(status));
@@ -440,46 +248,32 @@ static int cmd_run(int argc, char **argv)
         ok = false;
     }
     /* The check: nothing marked alive, no child of ours. */
-    deadline = now_s() + SETTLE_S;
+    deadline = procscan_now_s() + SETTLE_S;
     for (;;) {
-        size_t children = 0, alive;
-        reap_all(0, &status, &done);
-        alive = marked(&t, mark, false);
-        for (size_t i = 0; i < t.len; i++)
-            children += t.v[i].ppid == getpid();
-        if (alive == 0 && children == 0)
+        /* Orphans adopted here exit in their own time: reaping them is part of settling. */
+        (void) procscan_reap(0, NULL);
+        r = scan(&s, mark);
+        if (r == 0 && s.marked.len == 0 && s.children.len == 0)
             break;
-        if (now_s() > deadline) {
-            fprintf(stderr, "daemontest: FAIL: %zu process(es) survived, %zu child(ren) left:\n",
-                    alive, children);
-            (void) marked(&t, mark, true);
-            for (size_t i = 0; i < t.len; i++)
-                if (t.v[i].ppid == getpid())
-                    print_process("child of the test", &t.v[i]);
-            /* Clean up: every marked process, by pidfd; then reap. */
-            for (int round = 0; round < 100; round++) {
-                size_t left = marked(&t, mark, false);
-                for (size_t i = 0; i < t.len; i++)
-                    left += t.v[i].ppid == getpid();
-                if (left == 0)
-                    break;
-                for (size_t i = 0; i < t.len; i++) {
-                    if (t.v[i].state == 'Z' || t.v[i].pid == getpid())
-                        continue;
-                    if (t.v[i].ppid == getpid())
-                        (void) kill(t.v[i].pid, SIGKILL); /* our unreaped child: surely it */
-                    else
-                        kill_marked(t.v[i].pid, mark);
-                }
-                pause_s(POLL_S);
-                reap_all(0, &status, &done);
-            }
+        if (procscan_now_s() > deadline) {
+            if (r < 0)
+                fprintf(stderr, "daemontest: FAIL: cannot read /proc: %s\n", strerror(-r));
+            else
+                fprintf(stderr, "daemontest: FAIL: %zu process(es) survived, %zu child(ren) "
+                        "left:\n", s.marked.len, s.children.len);
+            for (size_t i = 0; i < s.marked.len; i++)
+                print_process("alive", &s.marked.v[i]);
+            for (size_t i = 0; i < s.children.len; i++)
+                print_process("child of the test", &s.children.v[i]);
+            /* Every child is killed too, marked or not: the script and all it started are
+             * the test's, and none of them may outlive it. */
+            (void) procscan_cleanup(&s, self, mark, CLEANUP_LIMIT_S, POLL_S, true);
             ok = false;
             break;
         }
-        pause_s(POLL_S);
+        procscan_pause(POLL_S);
     }
-    free(t.v);
+    procscan_snap_free(&s);
     if (ok)
         printf("ok: the script passed; no process of any tree is left, no zombie\n");
     return ok ? 0 : 1;

@@ -31,8 +31,6 @@
  * which the test fails, and 10 ms polls of /proc where no event exists to wait for.
  *
  * Exit status: 0 the check passed, 1 it failed, 2 usage error. */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -48,10 +46,10 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "procscan.h"
 
 #define MARK_VAR "PGSUP_TEST_MARK"
 #define READY_VAR "PGSUP_TEST_READY_FD"
@@ -74,34 +72,12 @@ struct options {
     char **argv;
 };
 
-struct pinfo {
-    pid_t pid, ppid;
-    char state;
-};
-
-/* A snapshot of /proc, as far as the check cares. */
-struct snapshot {
-    struct pinfo *marked;   /* live processes carrying the marker, treecheck excluded */
-    size_t n_marked;
-    struct pinfo *children; /* treecheck's own children, zombies included */
-    size_t n_children;
-    size_t cap_marked, cap_children;
-};
-
 static char mark[96];             /* "PGSUP_TEST_MARK=<pid>-<random>"; set once in main */
 static char ready_var[64];        /* "PGSUP_TEST_READY_FD=<fd>" with --ready */
 static pid_t self_pid;
 static pid_t guard_pid;           /* the pid started (pgsup's guard), our child */
 static pid_t engine_pid;          /* the guard's child, once seen; 0 before */
 static volatile sig_atomic_t interrupted; /* set by the handler of INT/TERM/HUP */
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with this clock */
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 static void fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail_msg(const char *fmt, ...)
@@ -113,26 +89,6 @@ static void fail_msg(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static void poll_pause(void)
-{
-    const struct timespec tick = {.tv_nsec = POLL_MS * 1000 * 1000};
-
-    (void) nanosleep(&tick, NULL); /* EINTR: the caller looks at `interrupted` and the clock */
-}
-
-static int pidfd_open_pid(pid_t pid)
-{
-    /* pidfd_open: Linux 5.3+, through syscall(2) as glibc < 2.36 has no wrapper. */
-    long fd = syscall(SYS_pidfd_open, pid, 0);
-
-    return fd < 0 ? -errno : (int) fd;
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-    return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
 /* --- signal names ------------------------------------------------------------------------ */
@@ -187,255 +143,61 @@ static void status_describe(int status, char *buf, size_t len)
 
 /* --- /proc ------------------------------------------------------------------------------- */
 
-/* Reads /proc/PID/NAME whole into a malloc'd buffer. Returns the length, or -errno (-ENOENT,
- * -ESRCH: the process is gone). */
-static ssize_t proc_read(pid_t pid, const char *name, char **ret_buf)
+/* Fills s from /proc: live processes carrying the marker, and treecheck's own children (zombies
+ * included). Returns 0 or -errno. */
+static int snapshot_take(struct procscan_snap *s)
 {
-    char path[64];
-    size_t len = 0, cap = 4096;
-    char *buf = NULL;
-    int fd;
+    int r = procscan_snap_take(s, self_pid, mark, NULL);
 
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, name);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    for (;;) {
-        ssize_t n;
-        if (!buf || len == cap) {
-            char *bigger;
-            if (buf)
-                cap *= 2;
-            bigger = realloc(buf, cap);
-            if (!bigger) {
-                free(buf);
-                (void) close(fd); /* read-only: nothing to lose */
-                return -ENOMEM;
-            }
-            buf = bigger;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int r = -errno;
-            free(buf);
-            (void) close(fd); /* read-only: nothing to lose */
-            return r;
-        }
-        if (n == 0)
-            break;
-        len += (size_t) n;
+    for (size_t i = 0; i < s->marked.len; i++) {
+        const struct procscan_proc *e = &s->marked.v[i];
+        /* The engine is the guard's child until the guard dies: remember it. */
+        if (guard_pid > 0 && e->ppid == guard_pid && engine_pid == 0)
+            engine_pid = e->pid;
     }
-    (void) close(fd); /* read-only: nothing to lose */
-    *ret_buf = buf;
-    return (ssize_t) len;
-}
-
-/* True if the process's environment holds our marker as a whole NUL-terminated entry. A zombie
- * has no environment left: it is never "marked" (the children check finds zombies). */
-static bool proc_is_marked(pid_t pid)
-{
-    size_t mark_len = strlen(mark);
-    bool found = false;
-    char *env;
-    ssize_t len = proc_read(pid, "environ", &env);
-
-    if (len < 0)
-        return false;
-    for (size_t at = 0; at < (size_t) len; at += strlen(env + at) + 1) {
-        /* Entries are NUL-separated; the last one may lack its NUL if it was overwritten. */
-        size_t entry_len = strnlen(env + at, (size_t) len - at);
-        if (entry_len == mark_len && memcmp(env + at, mark, mark_len) == 0) {
-            found = true;
-            break;
-        }
-        if (at + entry_len >= (size_t) len)
-            break;
-    }
-    free(env);
-    return found;
-}
-
-static int proc_info(pid_t pid, struct pinfo *ret);
-
-/* True if the process exists and is not a zombie. */
-static bool proc_is_alive(pid_t pid)
-{
-    struct pinfo e;
-
-    return proc_info(pid, &e) == 0 && e.state != 'Z' && e.state != 'X';
-}
-
-/* Parses /proc/PID/stat. Returns 0 or -errno (-ENOENT: gone). */
-static int proc_info(pid_t pid, struct pinfo *ret)
-{
-    char *text, *p;
-    ssize_t len = proc_read(pid, "stat", &text);
-    int ppid, r = 0;
-    char state;
-
-    if (len < 0)
-        return (int) len;
-    /* The command name may hold anything, ')' included: the fields follow the last ')'. */
-    text[len > 0 ? len - 1 : 0] = '\0';
-    p = strrchr(text, ')');
-    if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
-        r = -EINVAL;
-    else
-        *ret = (struct pinfo){.pid = pid, .ppid = ppid, .state = state};
-    free(text);
-    return r;
-}
-
-static void proc_cmdline(pid_t pid, char *buf, size_t buf_len)
-{
-    char *text;
-    ssize_t len = proc_read(pid, "cmdline", &text);
-    size_t n;
-
-    if (len <= 0) {
-        snprintf(buf, buf_len, "%s", len == 0 ? "(no cmdline: zombie or kernel thread)"
-                                              : "(gone)");
-        if (len == 0)
-            free(text);
-        return;
-    }
-    n = (size_t) len < buf_len - 1 ? (size_t) len : buf_len - 1;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = text[i] == '\0' ? ' ' : isprint((unsigned char) text[i]) ? text[i] : '?';
-    while (n > 0 && buf[n - 1] == ' ')
-        n--;
-    buf[n] = '\0';
-    free(text);
-}
-
-static int pinfo_push(struct pinfo **v, size_t *n, size_t *cap, const struct pinfo *e)
-{
-    if (*n == *cap) {
-        size_t new_cap = *cap ? *cap * 2 : 64;
-        struct pinfo *bigger = realloc(*v, new_cap * sizeof(**v));
-        if (!bigger)
-            return -ENOMEM;
-        *v = bigger;
-        *cap = new_cap;
-    }
-    (*v)[(*n)++] = *e;
-    return 0;
-}
-
-static void snapshot_free(struct snapshot *s)
-{
-    free(s->marked);
-    free(s->children);
-    *s = (struct snapshot){0};
-}
-
-/* Fills s from /proc (emptied first). Returns 0 or -errno. */
-static int snapshot_take(struct snapshot *s)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    int r = 0;
-
-    s->n_marked = s->n_children = 0;
-    if (!d)
-        return -errno;
-    while ((de = readdir(d))) {
-        struct pinfo e;
-        char *end;
-        long pid = strtol(de->d_name, &end, 10);
-        if (!isdigit((unsigned char) de->d_name[0]) || *end || pid <= 0 || pid == self_pid)
-            continue;
-        if (proc_info((pid_t) pid, &e) < 0)
-            continue; /* gone since readdir */
-        if (e.ppid == self_pid) {
-            r = pinfo_push(&s->children, &s->n_children, &s->cap_children, &e);
-            if (r < 0)
-                break;
-        }
-        if (e.state != 'Z' && e.state != 'X' && proc_is_marked(e.pid)) {
-            /* The engine is the guard's child until the guard dies: remember it. */
-            if (guard_pid > 0 && e.ppid == guard_pid && engine_pid == 0)
-                engine_pid = e.pid;
-            r = pinfo_push(&s->marked, &s->n_marked, &s->cap_marked, &e);
-            if (r < 0)
-                break;
-        }
-    }
-    (void) closedir(d); /* a directory stream: nothing to lose */
     return r;
 }
 
 /* Marked processes that are part of the command's tree: not the guard, not the engine. */
-static size_t snapshot_members(const struct snapshot *s)
+static size_t snapshot_members(const struct procscan_snap *s)
 {
     size_t n = 0;
 
-    for (size_t i = 0; i < s->n_marked; i++) {
-        const struct pinfo *e = &s->marked[i];
+    for (size_t i = 0; i < s->marked.len; i++) {
+        const struct procscan_proc *e = &s->marked.v[i];
         if (e->pid != guard_pid && e->ppid != guard_pid && e->pid != engine_pid)
             n++;
     }
     return n;
 }
 
-static void print_process(const char *what, const struct pinfo *e)
+static void print_process(const char *what, const struct procscan_proc *e)
 {
     char cmd[256];
 
-    proc_cmdline(e->pid, cmd, sizeof(cmd));
+    procscan_cmdline(e->pid, cmd, sizeof(cmd));
     fprintf(stderr, "treecheck:   pid %d (state %c, ppid %d): %s: %s\n", (int) e->pid, e->state,
             (int) e->ppid, what, cmd);
 }
 
 /* --- cleanup ----------------------------------------------------------------------------- */
 
-/* Reaps every child that has exited, without blocking. */
-static void reap_children(void)
-{
-    pid_t p;
-
-    while ((p = waitpid(-1, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
-        ;
-}
-
 /* SIGKILLs every marked process and reaps every child, until neither is left or the bound is
- * reached. Only recorded pids are signalled, each through a pidfd checked to still carry the
- * marker, so a recycled pid is never hit. Returns true if everything is gone. */
+ * reached. Returns true if everything is gone. */
 static bool cleanup_all(void)
 {
-    double limit = now_s() + CLEANUP_LIMIT_S;
-    struct snapshot s = {0};
-    bool clean = false;
+    struct procscan_snap s = {0};
+    /* A live child without the marker is not killed: the tree's processes all carry it. */
+    bool clean = procscan_cleanup(&s, self_pid, mark, CLEANUP_LIMIT_S, POLL_MS / 1e3, false);
 
-    for (;;) {
-        reap_children();
-        if (snapshot_take(&s) == 0 && s.n_marked == 0 && s.n_children == 0) {
-            clean = true;
-            break;
-        }
-        for (size_t i = 0; i < s.n_marked; i++) {
-            int fd = pidfd_open_pid(s.marked[i].pid);
-            if (fd < 0)
-                continue; /* gone */
-            /* The pidfd pins the process: if it is still marked now, it is the one we saw. */
-            if (proc_is_marked(s.marked[i].pid))
-                (void) pidfd_signal(fd, SIGKILL); /* ESRCH: it died meanwhile */
-            (void) close(fd); /* a pidfd: nothing to lose */
-        }
-        if (now_s() > limit)
-            break;
-        poll_pause();
-    }
     if (!clean) {
         fprintf(stderr, "treecheck: cleanup incomplete after %.0f s, left:\n", CLEANUP_LIMIT_S);
-        for (size_t i = 0; i < s.n_marked; i++)
-            print_process("marked", &s.marked[i]);
-        for (size_t i = 0; i < s.n_children; i++)
-            print_process("child", &s.children[i]);
+        for (size_t i = 0; i < s.marked.len; i++)
+            print_process("marked", &s.marked.v[i]);
+        for (size_t i = 0; i < s.children.len; i++)
+            print_process("child", &s.children.v[i]);
     }
-    snapshot_free(&s);
+    procscan_snap_free(&s);
     return clean;
 }
 
@@ -658,7 +420,7 @@ static int ready_read(int fd, char *buf, size_t buf_max, size_t *len)
 static bool proc_has_memory(pid_t pid)
 {
     char *env;
-    ssize_t len = proc_read(pid, "environ", &env);
+    ssize_t len = procscan_read(pid, "environ", &env);
 
     if (len < 0)
         return false;
@@ -670,7 +432,7 @@ static bool proc_has_memory(pid_t pid)
  * (a deadline, or mktree --exit, can end the tree as soon as it is complete), but one that
  * lives must carry the marker, or the check could not see it. Returns the number of processes
  * reported, or -1 after saying what is wrong. */
-static long ready_verify(const char *line, const struct snapshot *s)
+static long ready_verify(const char *line, const struct procscan_snap *s)
 {
     const char *p = line + strlen("ready");
     long n = 0;
@@ -682,14 +444,12 @@ static long ready_verify(const char *line, const struct snapshot *s)
     for (;;) {
         char *end;
         long pid = strtol(p, &end, 10);
-        bool found = false;
         if (end == p)
             break;
         p = end;
         n++;
-        for (size_t i = 0; i < s->n_marked; i++)
-            found |= s->marked[i].pid == (pid_t) pid;
-        if (!found && pid > 0 && proc_is_alive((pid_t) pid) && proc_has_memory((pid_t) pid)) {
+        if (!procscan_list_has(&s->marked, (pid_t) pid) && pid > 0 &&
+            procscan_is_alive((pid_t) pid) && proc_has_memory((pid_t) pid)) {
             fail_msg("mktree reported pid %ld, which lives without the marker", pid);
             return -1;
         }
@@ -701,8 +461,8 @@ static long ready_verify(const char *line, const struct snapshot *s)
  * not: pgsup exited first, the bound was reached, or the tree is not what was asked. */
 static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
 {
-    double limit = now_s() + o->build_limit_s;
-    struct snapshot s = {0};
+    double limit = procscan_now_s() + o->build_limit_s;
+    struct procscan_snap s = {0};
     char line[1 << 16];
     size_t line_len = 0;
     bool ready = !o->ready;
@@ -712,16 +472,16 @@ static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
     for (;;) {
         struct pollfd pfd[2] = {{.fd = guard_fd, .events = POLLIN},
                                 {.fd = ready ? -1 : ready_fd, .events = POLLIN}};
-        double left = limit - now_s();
+        double left = limit - procscan_now_s();
         /* With --ready there is an event to wait for; /proc is polled only for --members. */
         int timeout_ms = o->ready ? (int) (left > 0 ? left * 1000 + 1 : 0) : POLL_MS;
-        int k = poll(pfd, 2, timeout_ms);
+        int k = poll(pfd, 2, timeout_ms), rr;
         if (k < 0 && errno != EINTR) {
             fail_msg("poll: %s", strerror(errno));
             goto out;
         }
         if (!ready && k > 0 && pfd[1].revents) {
-            int rr = ready_read(ready_fd, line, sizeof(line), &line_len);
+            rr = ready_read(ready_fd, line, sizeof(line), &line_len);
             if (rr < 0) {
                 fail_msg("no ready line from the tree (%s): did the command die?",
                          strerror(-rr));
@@ -729,8 +489,8 @@ static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
             }
             ready = rr == 1;
         }
-        if (snapshot_take(&s) < 0) {
-            fail_msg("cannot read /proc: %s", strerror(errno));
+        if ((rr = snapshot_take(&s)) < 0) {
+            fail_msg("cannot read /proc: %s", strerror(-rr));
             goto out;
         }
         members = snapshot_members(&s);
@@ -747,12 +507,12 @@ static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
             fail_msg("interrupted while waiting for the tree");
             goto out;
         }
-        if (now_s() > limit) {
+        if (procscan_now_s() > limit) {
             fail_msg("the tree was not built after %.0f s (%s, %zu of %ld members):",
                      o->build_limit_s, o->ready ? "no ready line" : "waiting for members",
                      members, o->members);
-            for (size_t i = 0; i < s.n_marked; i++)
-                print_process("marked", &s.marked[i]);
+            for (size_t i = 0; i < s.marked.len; i++)
+                print_process("marked", &s.marked.v[i]);
             goto out;
         }
     }
@@ -767,8 +527,8 @@ static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
         if (o->members && reported != o->members) {
             fail_msg("mktree built %ld processes, expected %ld (%zu seen in /proc):", reported,
                      o->members, members);
-            for (size_t i = 0; i < s.n_marked; i++)
-                print_process("marked", &s.marked[i]);
+            for (size_t i = 0; i < s.marked.len; i++)
+                print_process("marked", &s.marked.v[i]);
             goto out;
         }
     }
@@ -776,7 +536,7 @@ static int wait_for_tree(const struct options *o, int guard_fd, int ready_fd)
             members, (int) guard_pid, (int) engine_pid);
     r = 0;
 out:
-    snapshot_free(&s);
+    procscan_snap_free(&s);
     return r;
 }
 
@@ -784,7 +544,7 @@ out:
 static int provoke(const struct options *o, int guard_fd)
 {
     if (o->send_sig) {
-        int r = pidfd_signal(guard_fd, o->send_sig);
+        int r = procscan_pidfd_signal(guard_fd, o->send_sig);
         if (r < 0) {
             fail_msg("cannot send SIG%s to pgsup: %s", signal_name(o->send_sig), strerror(-r));
             return -1;
@@ -793,21 +553,21 @@ static int provoke(const struct options *o, int guard_fd)
                 (int) guard_pid);
     }
     if (o->kill_engine) {
-        struct pinfo e;
+        struct procscan_proc e;
         int fd, r;
         if (engine_pid <= 0) {
             fail_msg("pgsup's engine (the child of pid %d) was never seen", (int) guard_pid);
             return -1;
         }
-        fd = pidfd_open_pid(engine_pid);
+        fd = procscan_pidfd_open(engine_pid);
         /* The pidfd pins the process; if it is still the guard's child, it is the engine. */
-        if (fd < 0 || proc_info(engine_pid, &e) < 0 || e.ppid != guard_pid) {
+        if (fd < 0 || procscan_stat(engine_pid, &e) < 0 || e.ppid != guard_pid) {
             fail_msg("pgsup's engine %d is gone before it could be killed", (int) engine_pid);
             if (fd >= 0)
                 (void) close(fd); /* a pidfd: nothing to lose */
             return -1;
         }
-        r = pidfd_signal(fd, SIGKILL);
+        r = procscan_pidfd_signal(fd, SIGKILL);
         (void) close(fd); /* a pidfd: nothing to lose */
         if (r < 0) {
             fail_msg("cannot SIGKILL pgsup's engine %d: %s", (int) engine_pid, strerror(-r));
@@ -821,12 +581,12 @@ static int provoke(const struct options *o, int guard_fd)
 /* Waits for the guard (bounded) and reaps it. Returns 0 with its wait status, or -1. */
 static int wait_for_pgsup(const struct options *o, int guard_fd, int *ret_status)
 {
-    double limit = now_s() + o->exit_limit_s;
+    double limit = procscan_now_s() + o->exit_limit_s;
     int status;
 
     for (;;) {
         struct pollfd pfd = {.fd = guard_fd, .events = POLLIN};
-        double left = limit - now_s();
+        double left = limit - procscan_now_s();
         int k;
         if (interrupted) {
             fail_msg("interrupted while waiting for pgsup");
@@ -935,50 +695,48 @@ out:
  * polls up to that long for the tree to vanish. Returns 0 or -1 after listing survivors. */
 static int check_nothing_left(double settle_s, double *ret_waited_s)
 {
-    double start = now_s(), limit = start + settle_s;
-    struct snapshot s = {0};
+    double start = procscan_now_s(), limit = start + settle_s;
+    struct procscan_snap s = {0};
     int r = -1;
 
     for (;;) {
         size_t escaped = 0;
+        int rs;
         /* The engine comes here if its guard died first: reaping it is part of settling. */
         if (engine_pid > 0)
             (void) waitpid(engine_pid, NULL, WNOHANG); /* ECHILD: it is not ours */
-        if (snapshot_take(&s) < 0) {
-            fail_msg("cannot read /proc: %s", strerror(errno));
+        if ((rs = snapshot_take(&s)) < 0) {
+            fail_msg("cannot read /proc: %s", strerror(-rs));
             break;
         }
-        for (size_t i = 0; i < s.n_children; i++)
-            escaped += s.children[i].pid != engine_pid;
-        if (s.n_marked == 0 && escaped == 0) {
+        for (size_t i = 0; i < s.children.len; i++)
+            escaped += s.children.v[i].pid != engine_pid;
+        if (s.marked.len == 0 && escaped == 0) {
             r = 0;
             break;
         }
-        if (now_s() >= limit || interrupted) {
+        if (procscan_now_s() >= limit || interrupted) {
             fail_msg("%zu process(es) of the tree survived pgsup, %zu escaped to the test's "
                      "subreaper%s:",
-                     s.n_marked, escaped, settle_s > 0 ? " (after settling)" : "");
-            for (size_t i = 0; i < s.n_marked; i++)
-                print_process(s.marked[i].ppid == self_pid ? "survivor, escaped to the test's "
-                                                             "subreaper"
-                                                           : "survivor",
-                              &s.marked[i]);
-            for (size_t i = 0; i < s.n_children; i++) {
-                const struct pinfo *c = &s.children[i];
-                bool listed = false;
-                for (size_t j = 0; j < s.n_marked; j++)
-                    listed |= s.marked[j].pid == c->pid;
-                if (c->pid != engine_pid && !listed)
+                     s.marked.len, escaped, settle_s > 0 ? " (after settling)" : "");
+            for (size_t i = 0; i < s.marked.len; i++)
+                print_process(s.marked.v[i].ppid == self_pid ? "survivor, escaped to the test's "
+                                                               "subreaper"
+                                                             : "survivor",
+                              &s.marked.v[i]);
+            for (size_t i = 0; i < s.children.len; i++) {
+                const struct procscan_proc *c = &s.children.v[i];
+                if (c->pid != engine_pid && !procscan_list_has(&s.marked, c->pid))
                     print_process(c->state == 'Z' ? "zombie, escaped to the test's subreaper"
                                                   : "escaped to the test's subreaper",
                                   c);
             }
             break;
         }
-        poll_pause();
+        procscan_pause(POLL_MS / 1e3);
     }
-    *ret_waited_s = now_s() - start;
-    snapshot_free(&s);
+    *ret_waited_s = procscan_now_s() - start;
+    procscan_snap_free(&s);
     return r;
 }
 
@@ -1036,7 +794,7 @@ int main(int argc, char **argv)
     }
     guard_pid = pid;
     /* pidfd_open: Linux 5.3+. The guard is our unreaped child: the pid is surely its. */
-    guard_fd = pidfd_open_pid(guard_pid);
+    guard_fd = procscan_pidfd_open(guard_pid);
     if (guard_fd < 0) {
         fprintf(stderr, "treecheck: pidfd_open: %s\n", strerror(-guard_fd));
         goto cleanup;

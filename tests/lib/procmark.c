@@ -1,27 +1,24 @@
-/* procmark.c: the marker, the /proc scan and the cleanup of the libpgsup tests (procmark.h).
- * Nothing here synchronises by sleeping: the 10 ms polls of /proc are for moments when no
- * event exists to wait for, and every wait is bounded. */
+/* procmark.c: the marker, the /proc check and the cleanup of the libpgsup tests (procmark.h),
+ * on the /proc reading of tests/helpers/procscan.c. Nothing here synchronises by sleeping: the
+ * 10 ms polls of /proc are for moments when no event exists to wait for, and every wait is
+ * bounded. */
 #include "procmark.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define POLL_MS 10
+#include "procscan.h"
+
+#define POLL_S 0.01
 #define CLEANUP_LIMIT_S 10.0
-#define LIST_MAX 4096
 
 static char mark[96];       /* "PGSUP_LIB_TEST_MARK=<pid>-<random>" */
 static char path_entry[4096];
@@ -30,24 +27,9 @@ static char san_entry[2][4096];
 static char ready_entry[64];
 static const char *envp_buf[64];
 
-struct pinfo {
-    pid_t pid, ppid;
-    char state;
-};
-
 double procmark_now(void)
 {
-    struct timespec ts;
-
-    (void) clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail with this clock */
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static void pause_poll(void)
-{
-    const struct timespec tick = {.tv_nsec = POLL_MS * 1000 * 1000};
-
-    (void) nanosleep(&tick, NULL); /* EINTR: the caller looks at the clock */
+    return procscan_now_s();
 }
 
 int procmark_setup(void)
@@ -59,7 +41,7 @@ int procmark_setup(void)
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         return -errno;
     if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
-        rnd = (unsigned long long) procmark_now() * 1000003ULL;
+        rnd = (unsigned long long) procscan_now_s() * 1000003ULL;
     snprintf(mark, sizeof(mark), "%s=%d-%llx", PROCMARK_VAR, (int) getpid(), rnd);
     if (setenv(PROCMARK_VAR, strchr(mark, '=') + 1, 1) < 0)
         return -errno;
@@ -92,230 +74,77 @@ const char *const *procmark_envp(const char *const *extra)
     return envp_buf;
 }
 
-/* Reads /proc/PID/NAME whole (NUL-terminated). Returns the length, or -errno (gone: -ENOENT,
- * -ESRCH). */
-static ssize_t proc_read(pid_t pid, const char *name, char **ret_buf)
-{
-    char path[64];
-    size_t len = 0, cap = 4096;
-    char *buf = malloc(cap);
-    int fd;
-
-    if (!buf)
-        return -ENOMEM;
-    snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, name);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        free(buf);
-        return -errno;
-    }
-    for (;;) {
-        ssize_t n;
-        if (len + 1 >= cap) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                (void) close(fd); /* read-only: nothing to lose */
-                return -ENOMEM;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int r = -errno;
-            free(buf);
-            (void) close(fd); /* read-only: nothing to lose */
-            return r;
-        }
-        if (n == 0)
-            break;
-        len += (size_t) n;
-    }
-    (void) close(fd); /* read-only: nothing to lose */
-    buf[len] = '\0';
-    *ret_buf = buf;
-    return (ssize_t) len;
-}
-
-static int proc_info(pid_t pid, struct pinfo *ret)
-{
-    char *text, *p, state;
-    ssize_t len = proc_read(pid, "stat", &text);
-    int ppid, r = 0;
-
-    if (len < 0)
-        return (int) len;
-    /* The command name may hold anything, ')' included: the fields follow the last ')'. */
-    p = strrchr(text, ')');
-    if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2)
-        r = -EINVAL;
-    else
-        *ret = (struct pinfo){.pid = pid, .ppid = ppid, .state = state};
-    free(text);
-    return r;
-}
-
 char procmark_state(pid_t pid)
 {
-    struct pinfo e;
+    struct procscan_proc e;
 
-    return proc_info(pid, &e) == 0 ? e.state : 0;
-}
-
-/* A zombie has no environment left: it is never "marked" (the children check finds it). */
-static bool environ_has_mark(pid_t pid)
-{
-    size_t mark_len = strlen(mark);
-    bool found = false;
-    char *env;
-    ssize_t len = proc_read(pid, "environ", &env);
-
-    if (len < 0)
-        return false;
-    for (size_t at = 0; at < (size_t) len;) {
-        size_t entry_len = strnlen(env + at, (size_t) len - at);
-        if (entry_len == mark_len && memcmp(env + at, mark, mark_len) == 0) {
-            found = true;
-            break;
-        }
-        at += entry_len + 1;
-    }
-    free(env);
-    return found;
+    return procscan_stat(pid, &e) == 0 ? e.state : 0;
 }
 
 bool procmark_is_marked(pid_t pid)
 {
-    char state = procmark_state(pid);
-
-    return state && state != 'Z' && state != 'X' && environ_has_mark(pid);
-}
-
-struct scan {
-    struct pinfo marked[LIST_MAX], children[LIST_MAX];
-    size_t n_marked, n_children;
-};
-
-static struct scan scan_buf; /* large: static, the tests are single-threaded where they scan */
-
-static int scan_take(struct scan *s)
-{
-    pid_t self = getpid();
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-
-    s->n_marked = s->n_children = 0;
-    if (!d)
-        return -errno;
-    while ((de = readdir(d))) {
-        struct pinfo e;
-        char *end;
-        long pid = strtol(de->d_name, &end, 10);
-        if (!isdigit((unsigned char) de->d_name[0]) || *end || pid <= 0 || pid == self)
-            continue;
-        if (proc_info((pid_t) pid, &e) < 0)
-            continue; /* gone since readdir */
-        if (e.ppid == self && s->n_children < LIST_MAX)
-            s->children[s->n_children++] = e;
-        if (e.state != 'Z' && e.state != 'X' && environ_has_mark(e.pid) &&
-            s->n_marked < LIST_MAX)
-            s->marked[s->n_marked++] = e;
-    }
-    (void) closedir(d); /* a directory stream: nothing to lose */
-    return 0;
+    return procscan_is_alive(pid) && procscan_has_entry(pid, mark, NULL);
 }
 
 int procmark_count(struct procmark_count *ret)
 {
-    int r = scan_take(&scan_buf);
+    struct procscan_snap s = {0};
+    int r = procscan_snap_take(&s, getpid(), mark, NULL);
 
-    if (r < 0)
-        return r;
-    ret->marked = scan_buf.n_marked;
-    ret->children = scan_buf.n_children;
-    return 0;
+    if (r == 0)
+        *ret = (struct procmark_count){.marked = s.marked.len, .children = s.children.len};
+    procscan_snap_free(&s);
+    return r;
 }
 
-static void print_process(const char *what, const char *kind, const struct pinfo *e)
+static void print_process(const char *what, const char *kind, const struct procscan_proc *e)
 {
-    char *cmd = NULL;
-    ssize_t len = proc_read(e->pid, "cmdline", &cmd);
+    char cmd[256];
 
-    for (ssize_t i = 0; i < len; i++)
-        if (cmd[i] == '\0' || !isprint((unsigned char) cmd[i]))
-            cmd[i] = ' ';
+    procscan_cmdline(e->pid, cmd, sizeof(cmd));
     fprintf(stderr, "procmark: %s: %s: pid %d (state %c, ppid %d): %s\n", what, kind,
-            (int) e->pid, e->state, (int) e->ppid, len > 0 ? cmd : "(no cmdline)");
-    if (len >= 0)
-        free(cmd);
+            (int) e->pid, e->state, (int) e->ppid, cmd);
 }
 
-static void reap_exited(void)
-{
-    pid_t p;
-
-    while ((p = waitpid(-1, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
-        ;
-}
-
-/* SIGKILLs every marked process and reaps every child until neither is left (bounded). Only
- * pids seen marked are signalled, through a pidfd opened first and the marker checked again
- * after, so a recycled pid is never hit. */
+/* SIGKILLs every marked process and reaps every child until neither is left (bounded). */
 static void cleanup(void)
 {
-    double limit = procmark_now() + CLEANUP_LIMIT_S;
+    struct procscan_snap s = {0};
 
-    for (;;) {
-        reap_exited();
-        if (scan_take(&scan_buf) < 0 || (scan_buf.n_marked == 0 && scan_buf.n_children == 0))
-            return;
-        for (size_t i = 0; i < scan_buf.n_marked; i++) {
-            /* pidfd_open: Linux 5.3+, through syscall(2) for older glibc. */
-            long fd = syscall(SYS_pidfd_open, scan_buf.marked[i].pid, 0);
-            if (fd < 0)
-                continue; /* gone */
-            if (environ_has_mark(scan_buf.marked[i].pid))
-                (void) syscall(SYS_pidfd_send_signal, (int) fd, SIGKILL, NULL, 0); /* gone: ok */
-            (void) close((int) fd); /* a pidfd: nothing to lose */
-        }
-        /* A live child that carries no marker is not ours to kill: it stays listed, and the
-         * test fails; it is the host's own (for example a helper the test forgot). */
-        if (procmark_now() > limit) {
-            fprintf(stderr, "procmark: cleanup gave up with %zu marked, %zu children left\n",
-                    scan_buf.n_marked, scan_buf.n_children);
-            return;
-        }
-        pause_poll();
-    }
+    /* A live child that carries no marker is not ours to kill: it stays listed, and the test
+     * fails; it is the host's own (for example a helper the test forgot). */
+    if (!procscan_cleanup(&s, getpid(), mark, CLEANUP_LIMIT_S, POLL_S, false))
+        fprintf(stderr, "procmark: cleanup gave up with %zu marked, %zu children left\n",
+                s.marked.len, s.children.len);
+    procscan_snap_free(&s);
 }
 
 size_t procmark_check(const char *what)
 {
+    struct procscan_snap s = {0};
+    pid_t self = getpid();
+    int r = procscan_snap_take(&s, self, mark, NULL);
     size_t n;
 
-    if (scan_take(&scan_buf) < 0) {
-        fprintf(stderr, "procmark: %s: cannot read /proc: %s\n", what, strerror(errno));
+    if (r < 0) {
+        fprintf(stderr, "procmark: %s: cannot read /proc: %s\n", what, strerror(-r));
+        procscan_snap_free(&s);
         return 1;
     }
-    n = scan_buf.n_marked;
-    for (size_t i = 0; i < scan_buf.n_marked; i++)
-        print_process(what, scan_buf.marked[i].ppid == getpid() ? "survivor, escaped to the test"
-                                                                : "survivor",
-                      &scan_buf.marked[i]);
-    for (size_t i = 0; i < scan_buf.n_children; i++) {
-        const struct pinfo *c = &scan_buf.children[i];
-        bool listed = false;
-        for (size_t j = 0; j < scan_buf.n_marked; j++)
-            listed |= scan_buf.marked[j].pid == c->pid;
-        if (listed)
+    n = s.marked.len;
+    for (size_t i = 0; i < s.marked.len; i++)
+        print_process(what, s.marked.v[i].ppid == self ? "survivor, escaped to the test"
+                                                       : "survivor",
+                      &s.marked.v[i]);
+    for (size_t i = 0; i < s.children.len; i++) {
+        const struct procscan_proc *c = &s.children.v[i];
+        if (procscan_list_has(&s.marked, c->pid))
             continue;
         print_process(what, c->state == 'Z' ? "zombie child of the test" : "child of the test",
                       c);
         n++;
     }
+    procscan_snap_free(&s);
     if (n)
         cleanup();
     return n;
@@ -323,16 +152,22 @@ size_t procmark_check(const char *what)
 
 size_t procmark_settle(const char *what, double settle_s)
 {
-    double limit = procmark_now() + settle_s;
+    double limit = procscan_now_s() + settle_s;
+    struct procscan_snap s = {0};
+    bool clean = false;
 
     for (;;) {
-        reap_exited();
-        if (scan_take(&scan_buf) == 0 && scan_buf.n_marked == 0 && scan_buf.n_children == 0)
-            return 0;
-        if (procmark_now() > limit)
+        /* Orphans adopted by the test exit in their own time: reaping them is settling. */
+        (void) procscan_reap(0, NULL);
+        clean = procscan_snap_take(&s, getpid(), mark, NULL) == 0 && s.marked.len == 0 &&
+                s.children.len == 0;
+        if (clean || procscan_now_s() > limit)
             break;
-        pause_poll();
+        procscan_pause(POLL_S);
     }
+    procscan_snap_free(&s);
+    if (clean)
+        return 0;
     fprintf(stderr, "procmark: %s: the tree did not vanish within %.1f s\n", what, settle_s);
     return procmark_check(what);
 }
@@ -435,13 +270,13 @@ void procmark_ready_release(int fds[2])
 
 long procmark_read_ready(int fd, size_t n, double limit_s, pid_t *pids, size_t max)
 {
-    double limit = procmark_now() + limit_s;
+    double limit = procscan_now_s() + limit_s;
     char buf[8192];
     size_t len = 0, lines = 0, count = 0;
 
     while (lines < n) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        double left = limit - procmark_now();
+        double left = limit - procscan_now_s();
         char *nl;
         ssize_t k;
         if (left <= 0)
@@ -477,7 +312,7 @@ long procmark_read_ready(int fd, size_t n, double limit_s, pid_t *pids, size_t m
 
 bool procmark_wait_states(const pid_t *pids, size_t n, bool want_stopped, double limit_s)
 {
-    double limit = procmark_now() + limit_s;
+    double limit = procscan_now_s() + limit_s;
 
     for (;;) {
         size_t stopped = 0;
@@ -485,8 +320,8 @@ bool procmark_wait_states(const pid_t *pids, size_t n, bool want_stopped, double
             stopped += procmark_state(pids[i]) == 'T';
         if (want_stopped ? stopped == n : stopped == 0)
             return true;
-        if (procmark_now() > limit)
+        if (procscan_now_s() > limit)
             return false;
-        pause_poll();
+        procscan_pause(POLL_S);
     }
 }

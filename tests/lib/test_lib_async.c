@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "libtest.h"
+#include "procscan.h"
 
 #define WATCHDOG_S LIBTEST_BOUND_S
 
@@ -70,7 +71,19 @@ static void loop_run_for(struct ev_loop *loop, double seconds)
     ev_timer_stop(loop, &t);
 }
 
-struct outcome {
+static struct ev_loop *loop_new(void)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+
+    assert_non_null(loop);
+    return loop;
+}
+
+/* One test's run: its loop, its command, and what the callback recorded. */
+struct trial {
+    struct ev_loop *loop;
+    pgsup_cmd cmd;       /* argv borrowed: static, or on the test's stack */
+    pgsup_proc *p;       /* valid until the callback has run */
     int calls;
     pid_t pid;           /* pgsup_pid() after the start */
     pid_t pid_in_cb;     /* pgsup_pid() in the callback */
@@ -81,126 +94,134 @@ struct outcome {
 
 static void record_cb(pgsup_proc *p, pgsup_result *r, void *userdata)
 {
-    struct outcome *o = userdata;
+    struct trial *t = userdata;
 
-    o->calls++;
-    o->pid_in_cb = pgsup_pid(p);
-    if (o->try_calls) {
-        o->in_cb_signal = pgsup_signal(p, SIGTERM);
-        o->in_cb_terminate = pgsup_terminate(p, 0);
-        o->in_cb_deadline = pgsup_set_deadline(p, 1);
+    t->calls++;
+    t->pid_in_cb = pgsup_pid(p);
+    if (t->try_calls) {
+        t->in_cb_signal = pgsup_signal(p, SIGTERM);
+        t->in_cb_terminate = pgsup_terminate(p, 0);
+        t->in_cb_deadline = pgsup_set_deadline(p, 1);
     }
-    o->r = *r;
+    t->r = *r;
     /* Documented: the callback may keep the buffers. */
     r->out = r->err = NULL;
 }
 
-static pgsup_proc *start_ok(struct ev_loop *loop, const pgsup_cmd *cmd, struct outcome *o)
+/* A fresh loop and a command running argv; the test adjusts t->cmd, then starts it. */
+static void trial_init(struct trial *t, const char *const *argv)
 {
-    pgsup_proc *p = NULL;
-    int err = pgsup_start(loop, cmd, record_cb, o, &p);
-
-    if (err != 0)
-        fail_msg("pgsup_start('%s') = %d (%s)", cmd->argv[0], err, pgsup_strerror(err));
-    assert_non_null(p);
-    o->pid = pgsup_pid(p);
-    assert_true(o->pid > 0);
-    return p;
+    *t = (struct trial){.loop = loop_new(), .cmd = PGSUP_CMD_INIT};
+    t->cmd.argv = argv;
 }
 
-static void finish(struct ev_loop *loop, struct outcome *o, const char *what)
+static void trial_start(struct trial *t)
 {
-    loop_run_all(loop);
-    assert_int_equal(o->calls, 1);
-    assert_int_equal(o->pid_in_cb, o->pid);
+    int err = pgsup_start(t->loop, &t->cmd, record_cb, t, &t->p);
+
+    if (err != 0)
+        fail_msg("pgsup_start('%s') = %d (%s)", t->cmd.argv[0], err, pgsup_strerror(err));
+    assert_non_null(t->p);
+    t->pid = pgsup_pid(t->p);
+    assert_true(t->pid > 0);
+}
+
+/* Starts t with a ready pipe and reads the one "ready PID..." line of its tree (mktree's, or
+ * the shell's below): the tree stands. Returns the number of pids put in pids. */
+static long trial_start_ready(struct trial *t, pid_t *pids, size_t max)
+{
+    int ready[2];
+    long n;
+
+    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
+    trial_start(t);
+    procmark_ready_release(ready);
+    n = procmark_read_ready(ready[0], 1, 20, pids, max);
+    assert_int_equal(close(ready[0]), 0);
+    return n;
+}
+
+/* Runs the loop until the run is over, checks the callback came once and only once, frees the
+ * loop and checks /proc. */
+static void trial_finish(struct trial *t, const char *what)
+{
+    loop_run_all(t->loop);
+    assert_int_equal(t->calls, 1);
+    assert_int_equal(t->pid_in_cb, t->pid);
     /* Run again: nothing is left that could call back a second time. */
-    loop_run_all(loop);
-    assert_int_equal(o->calls, 1);
-    ev_loop_destroy(loop);
-    assert_true(isfinite(o->r.wall_s) && o->r.wall_s >= 0 && o->r.wall_s < 600);
+    loop_run_all(t->loop);
+    assert_int_equal(t->calls, 1);
+    ev_loop_destroy(t->loop);
+    assert_true(isfinite(t->r.wall_s) && t->r.wall_s >= 0 && t->r.wall_s < 600);
     if (procmark_check(what) != 0)
         fail_msg("%s: processes left", what);
 }
 
-static struct ev_loop *loop_new(void)
-{
-    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-
-    assert_non_null(loop);
-    return loop;
-}
+static const char *const sleep_argv[] = {"sleep", "1000", NULL};
 
 /* --- the callback -------------------------------------------------------------------------- */
 
 static void test_async_exit_code(void **state)
 {
     const char *argv[] = {"sh", "-c", "exit 3", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    (void) start_ok(loop, &cmd, &o);
+    trial_init(&t, argv);
+    trial_start(&t);
     /* The callback runs from the loop only, never from pgsup_start(). */
-    assert_int_equal(o.calls, 0);
-    finish(loop, &o, "after exit 3");
-    assert_int_equal(o.r.exit_code, 3);
-    assert_int_equal(o.r.term_signal, 0);
-    assert_false(o.r.timed_out);
+    assert_int_equal(t.calls, 0);
+    trial_finish(&t, "after exit 3");
+    assert_int_equal(t.r.exit_code, 3);
+    assert_int_equal(t.r.term_signal, 0);
+    assert_false(t.r.timed_out);
 }
 
 static void test_async_esrch_in_callback(void **state)
 {
     const char *argv[] = {"true", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {.try_calls = true};
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    (void) start_ok(loop, &cmd, &o);
-    finish(loop, &o, "after -ESRCH calls");
-    assert_int_equal(o.in_cb_signal, -ESRCH);
-    assert_int_equal(o.in_cb_terminate, -ESRCH);
-    assert_int_equal(o.in_cb_deadline, -ESRCH);
-    assert_int_equal(o.r.exit_code, 0);
+    trial_init(&t, argv);
+    t.try_calls = true;
+    trial_start(&t);
+    trial_finish(&t, "after -ESRCH calls");
+    assert_int_equal(t.in_cb_signal, -ESRCH);
+    assert_int_equal(t.in_cb_terminate, -ESRCH);
+    assert_int_equal(t.in_cb_deadline, -ESRCH);
+    assert_int_equal(t.r.exit_code, 0);
 }
 
 /* The callback takes the buffers (and frees them itself, later). */
 static void test_async_callback_keeps_output(void **state)
 {
     const char *argv[] = {"sh", "-c", "printf out; printf err >&2", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    cmd.flags = PGSUP_CAPTURE_STDOUT | PGSUP_CAPTURE_STDERR;
-    (void) start_ok(loop, &cmd, &o);
-    finish(loop, &o, "after capture");
-    assert_string_equal(o.r.out, "out");
-    assert_string_equal(o.r.err, "err");
-    assert_int_equal(o.r.out_len, 3);
-    pgsup_result_free(&o.r);
+    trial_init(&t, argv);
+    t.cmd.flags = PGSUP_CAPTURE_STDOUT | PGSUP_CAPTURE_STDERR;
+    trial_start(&t);
+    trial_finish(&t, "after capture");
+    assert_string_equal(t.r.out, "out");
+    assert_string_equal(t.r.err, "err");
+    assert_int_equal(t.r.out_len, 3);
+    pgsup_result_free(&t.r);
 }
 
 static void test_async_start_not_found(void **state)
 {
     const char *argv[] = {"pgsup-lib-test-no-such-command", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p = NULL;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    assert_int_equal(pgsup_start(loop, &cmd, record_cb, &o, &p), -ENOENT);
-    assert_null(p);
-    loop_run_all(loop);
-    assert_int_equal(o.calls, 0);
-    ev_loop_destroy(loop);
+    trial_init(&t, argv);
+    assert_int_equal(pgsup_start(t.loop, &t.cmd, record_cb, &t, &t.p), -ENOENT);
+    assert_null(t.p);
+    loop_run_all(t.loop);
+    assert_int_equal(t.calls, 0);
+    ev_loop_destroy(t.loop);
     assert_int_equal(procmark_check("after a command not found"), 0);
 }
 
@@ -208,21 +229,17 @@ static void test_async_start_not_found(void **state)
 
 static void test_async_signal(void **state)
 {
-    const char *argv[] = {"sleep", "1000", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_signal(p, SIGUSR1), 0);
-    finish(loop, &o, "after SIGUSR1");
-    assert_int_equal(o.r.term_signal, SIGUSR1);
-    assert_int_equal(o.r.exit_code, -1);
-    assert_false(o.r.timed_out);
-    assert_false(o.r.killed);
+    trial_init(&t, sleep_argv);
+    trial_start(&t);
+    assert_int_equal(pgsup_signal(t.p, SIGUSR1), 0);
+    trial_finish(&t, "after SIGUSR1");
+    assert_int_equal(t.r.term_signal, SIGUSR1);
+    assert_int_equal(t.r.exit_code, -1);
+    assert_false(t.r.timed_out);
+    assert_false(t.r.killed);
 }
 
 /* SIGSTOP and SIGCONT reach every member, escapees included (a new session, a daemon). */
@@ -230,35 +247,27 @@ static void test_async_signal_whole_tree(void **state)
 {
     const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
     const char *argv[] = {mktree, "setsid-tree", "doublefork", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    int ready[2];
+    struct trial t;
     pid_t pids[16];
-    pgsup_proc *p;
     long n;
 
     (void) state;
-    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
-    cmd.argv = argv;
-    p = start_ok(loop, &cmd, &o);
-    procmark_ready_release(ready);
-    n = procmark_read_ready(ready[0], 1, 20, pids, 16);
+    trial_init(&t, argv);
+    n = trial_start_ready(&t, pids, 16);
     assert_int_equal(n, 4); /* leader, escapee and its child, daemon */
-    assert_int_equal(pids[0], o.pid);
-    assert_int_equal(pgsup_signal(p, SIGSTOP), 0);
+    assert_int_equal(pids[0], t.pid);
+    assert_int_equal(pgsup_signal(t.p, SIGSTOP), 0);
     if (!procmark_wait_states(pids, (size_t) n, true, 20))
         fail_msg("SIGSTOP did not reach every member of the tree");
-    assert_int_equal(pgsup_signal(p, SIGCONT), 0);
+    assert_int_equal(pgsup_signal(t.p, SIGCONT), 0);
     if (!procmark_wait_states(pids, (size_t) n, false, 20))
         fail_msg("SIGCONT did not reach every member of the tree");
     for (long i = 0; i < n; i++)
         assert_true(procmark_is_marked(pids[i]));
-    assert_int_equal(pgsup_terminate(p, 5), 0);
-    finish(loop, &o, "after stopping and continuing a tree");
-    assert_int_equal(close(ready[0]), 0);
-    assert_int_equal(o.r.term_signal, SIGTERM);
-    assert_false(o.r.killed);
+    assert_int_equal(pgsup_terminate(t.p, 5), 0);
+    trial_finish(&t, "after stopping and continuing a tree");
+    assert_int_equal(t.r.term_signal, SIGTERM);
+    assert_false(t.r.killed);
     for (long i = 0; i < n; i++)
         assert_false(procmark_is_marked(pids[i]));
 }
@@ -267,140 +276,114 @@ static void test_async_signal_whole_tree(void **state)
 
 static void test_async_terminate(void **state)
 {
-    const char *argv[] = {"sleep", "1000", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_terminate(p, 5), 0);
-    finish(loop, &o, "after terminate");
-    assert_int_equal(o.r.term_signal, SIGTERM);
-    assert_false(o.r.timed_out);
-    assert_false(o.r.killed);
+    trial_init(&t, sleep_argv);
+    trial_start(&t);
+    assert_int_equal(pgsup_terminate(t.p, 5), 0);
+    trial_finish(&t, "after terminate");
+    assert_int_equal(t.r.term_signal, SIGTERM);
+    assert_false(t.r.timed_out);
+    assert_false(t.r.killed);
 }
 
 /* pgsup_terminate() sends cmd.signal. */
 static void test_async_terminate_signal(void **state)
 {
-    const char *argv[] = {"sleep", "1000", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    cmd.signal = SIGINT;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_terminate(p, 5), 0);
-    finish(loop, &o, "after terminate with SIGINT");
-    assert_int_equal(o.r.term_signal, SIGINT);
-    assert_false(o.r.killed);
+    trial_init(&t, sleep_argv);
+    t.cmd.signal = SIGINT;
+    trial_start(&t);
+    assert_int_equal(pgsup_terminate(t.p, 5), 0);
+    trial_finish(&t, "after terminate with SIGINT");
+    assert_int_equal(t.r.term_signal, SIGINT);
+    assert_false(t.r.killed);
 }
 
 /* A shell that ignores SIGTERM, then says so on the ready pipe and becomes a sleep that
  * ignores it too. Tests wait for that line: a SIGTERM sent before the trap would kill it. */
 #define IGNORE_TERM "trap '' TERM; echo ready $$ >&$" PROCMARK_READY_VAR "; exec sleep 1000"
 
-static pgsup_proc *start_term_ignorer(struct ev_loop *loop, pgsup_cmd *cmd, struct outcome *o)
-{
-    const char *argv[] = {"sh", "-c", IGNORE_TERM, NULL};
-    int ready[2];
-    pid_t pid = 0;
-    pgsup_proc *p;
+static const char *const ignore_term_argv[] = {"sh", "-c", IGNORE_TERM, NULL};
 
-    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
-    cmd->argv = argv;
-    p = start_ok(loop, cmd, o);
-    cmd->argv = NULL; /* argv is on this stack frame; pgsup_start() took a copy */
-    procmark_ready_release(ready);
-    assert_int_equal(procmark_read_ready(ready[0], 1, 20, &pid, 1), 1);
-    assert_int_equal(pid, o->pid);
-    assert_int_equal(close(ready[0]), 0);
-    return p;
+static void start_term_ignorer(struct trial *t)
+{
+    pid_t pid = 0;
+
+    assert_int_equal(trial_start_ready(t, &pid, 1), 1);
+    assert_int_equal(pid, t->pid);
 }
 
 /* grace 0: SIGKILL at once, for a tree that ignores SIGTERM. */
 static void test_async_terminate_grace_zero(void **state)
 {
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    p = start_term_ignorer(loop, &cmd, &o);
-    assert_int_equal(pgsup_terminate(p, 0), 0);
-    finish(loop, &o, "after terminate with no grace");
-    assert_int_equal(o.r.term_signal, SIGKILL);
-    assert_true(o.r.killed);
-    assert_false(o.r.timed_out);
+    trial_init(&t, ignore_term_argv);
+    start_term_ignorer(&t);
+    assert_int_equal(pgsup_terminate(t.p, 0), 0);
+    trial_finish(&t, "after terminate with no grace");
+    assert_int_equal(t.r.term_signal, SIGKILL);
+    assert_true(t.r.killed);
+    assert_false(t.r.timed_out);
 }
 
 /* grace < 0: never SIGKILL. The tree that ignores SIGTERM is still there after a while; only
  * our own SIGKILL ends it, and pgsup did not escalate. */
 static void test_async_terminate_never_kill(void **state)
 {
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    p = start_term_ignorer(loop, &cmd, &o);
-    assert_int_equal(pgsup_terminate(p, -1), 0);
-    loop_run_for(loop, 0.5);
-    assert_int_equal(o.calls, 0);
-    assert_true(procmark_is_marked(o.pid));
-    assert_int_equal(pgsup_signal(p, SIGKILL), 0);
-    finish(loop, &o, "after terminate without SIGKILL");
-    assert_int_equal(o.r.term_signal, SIGKILL);
-    assert_false(o.r.killed);
+    trial_init(&t, ignore_term_argv);
+    start_term_ignorer(&t);
+    assert_int_equal(pgsup_terminate(t.p, -1), 0);
+    loop_run_for(t.loop, 0.5);
+    assert_int_equal(t.calls, 0);
+    assert_true(procmark_is_marked(t.pid));
+    assert_int_equal(pgsup_signal(t.p, SIGKILL), 0);
+    trial_finish(&t, "after terminate without SIGKILL");
+    assert_int_equal(t.r.term_signal, SIGKILL);
+    assert_false(t.r.killed);
 }
 
 /* cmd.kill_after_s < 0: the deadline's SIGTERM, and never SIGKILL. */
 static void test_async_kill_after_never(void **state)
 {
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.kill_after_s = -1;
-    p = start_term_ignorer(loop, &cmd, &o);
-    assert_int_equal(pgsup_set_deadline(p, 0.1), 0);
-    loop_run_for(loop, 1.0);
-    assert_int_equal(o.calls, 0);
-    assert_true(procmark_is_marked(o.pid));
-    assert_int_equal(pgsup_signal(p, SIGKILL), 0);
-    finish(loop, &o, "after a deadline without SIGKILL");
-    assert_true(o.r.timed_out);
-    assert_int_equal(o.r.term_signal, SIGKILL);
-    assert_false(o.r.killed);
+    trial_init(&t, ignore_term_argv);
+    t.cmd.kill_after_s = -1;
+    start_term_ignorer(&t);
+    assert_int_equal(pgsup_set_deadline(t.p, 0.1), 0);
+    loop_run_for(t.loop, 1.0);
+    assert_int_equal(t.calls, 0);
+    assert_true(procmark_is_marked(t.pid));
+    assert_int_equal(pgsup_signal(t.p, SIGKILL), 0);
+    trial_finish(&t, "after a deadline without SIGKILL");
+    assert_true(t.r.timed_out);
+    assert_int_equal(t.r.term_signal, SIGKILL);
+    assert_false(t.r.killed);
 }
 
 /* --- pgsup_set_deadline -------------------------------------------------------------------- */
 
 static void test_async_set_deadline(void **state)
 {
-    const char *argv[] = {"sleep", "1000", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_set_deadline(p, 0.1), 0);
-    finish(loop, &o, "after a deadline set later");
-    assert_true(o.r.timed_out);
-    assert_int_equal(o.r.term_signal, SIGTERM);
+    trial_init(&t, sleep_argv);
+    trial_start(&t);
+    assert_int_equal(pgsup_set_deadline(t.p, 0.1), 0);
+    trial_finish(&t, "after a deadline set later");
+    assert_true(t.r.timed_out);
+    assert_int_equal(t.r.term_signal, SIGTERM);
 }
 
 /* A later deadline replaces an earlier one: the command outlives its first deadline. (The
@@ -408,41 +391,34 @@ static void test_async_set_deadline(void **state)
 static void test_async_set_deadline_extends(void **state)
 {
     const char *argv[] = {"sh", "-c", "sleep 1; exit 4", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    cmd.timeout_s = 0.5;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_set_deadline(p, 60), 0);
-    finish(loop, &o, "after an extended deadline");
-    assert_false(o.r.timed_out);
-    assert_int_equal(o.r.exit_code, 4);
+    trial_init(&t, argv);
+    t.cmd.timeout_s = 0.5;
+    trial_start(&t);
+    assert_int_equal(pgsup_set_deadline(t.p, 60), 0);
+    trial_finish(&t, "after an extended deadline");
+    assert_false(t.r.timed_out);
+    assert_int_equal(t.r.exit_code, 4);
 }
 
 /* 0 removes the deadline. (The first one leaves the request half a second to arrive.) */
 static void test_async_set_deadline_zero(void **state)
 {
-    const char *argv[] = {"sleep", "1000", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
-    pgsup_proc *p;
+    struct trial t;
 
     (void) state;
-    cmd.argv = argv;
-    cmd.timeout_s = 0.5;
-    p = start_ok(loop, &cmd, &o);
-    assert_int_equal(pgsup_set_deadline(p, 0), 0);
-    loop_run_for(loop, 1.0);
-    assert_int_equal(o.calls, 0);
-    assert_int_equal(pgsup_terminate(p, 5), 0);
-    finish(loop, &o, "after a removed deadline");
-    assert_false(o.r.timed_out);
-    assert_int_equal(o.r.term_signal, SIGTERM);
+    trial_init(&t, sleep_argv);
+    t.cmd.timeout_s = 0.5;
+    trial_start(&t);
+    assert_int_equal(pgsup_set_deadline(t.p, 0), 0);
+    loop_run_for(t.loop, 1.0);
+    assert_int_equal(t.calls, 0);
+    assert_int_equal(pgsup_terminate(t.p, 5), 0);
+    trial_finish(&t, "after a removed deadline");
+    assert_false(t.r.timed_out);
+    assert_int_equal(t.r.term_signal, SIGTERM);
 }
 
 /* --- the supervisor dies ------------------------------------------------------------------- */
@@ -450,21 +426,10 @@ static void test_async_set_deadline_zero(void **state)
 /* The ppid of pid, from /proc. */
 static pid_t parent_of(pid_t pid)
 {
-    char path[64], *text = NULL, *p;
-    size_t cap = 0;
-    int ppid = -1;
-    FILE *f;
+    struct procscan_proc e;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-    f = fopen(path, "re");
-    assert_non_null(f);
-    assert_true(getline(&text, &cap, f) > 0);
-    assert_int_equal(fclose(f), 0);
-    p = strrchr(text, ')'); /* the name may hold anything: the fields follow the last ')' */
-    assert_non_null(p);
-    assert_int_equal(sscanf(p + 1, " %*c %d", &ppid), 1);
-    free(text);
-    return (pid_t) ppid;
+    assert_int_equal(procscan_stat(pid, &e), 0);
+    return e.ppid;
 }
 
 /* pgsup's supervisor is two processes: the guard (the library's child) and the engine (the
@@ -474,35 +439,28 @@ static void supervisor_killed(bool engine)
 {
     const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
     const char *argv[] = {mktree, "setsid-tree", "doublefork", "ignore-term", NULL};
-    struct ev_loop *loop = loop_new();
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
     pid_t pids[16], engine_pid, guard_pid, victim;
-    int ready[2];
+    struct trial t;
     long n;
 
-    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
-    cmd.argv = argv;
-    (void) start_ok(loop, &cmd, &o);
-    procmark_ready_release(ready);
-    n = procmark_read_ready(ready[0], 1, 20, pids, 16);
+    trial_init(&t, argv);
+    n = trial_start_ready(&t, pids, 16);
     assert_int_equal(n, 5);
-    assert_int_equal(close(ready[0]), 0);
-    engine_pid = parent_of(o.pid);
+    engine_pid = parent_of(t.pid);
     guard_pid = parent_of(engine_pid);
     assert_int_equal(parent_of(guard_pid), getpid()); /* the guard is our child */
     victim = engine ? engine_pid : guard_pid;
     /* Both are alive and unreaped (the guard is our child and waits for the engine), so the
      * pids are theirs. */
     assert_int_equal(kill(victim, SIGKILL), 0);
-    loop_run_all(loop);
-    assert_int_equal(o.calls, 1);
+    loop_run_all(t.loop);
+    assert_int_equal(t.calls, 1);
     /* Not a normal exit: the command died of a signal, or nobody could tell (-1, 0). */
-    assert_int_equal(o.r.exit_code, -1);
+    assert_int_equal(t.r.exit_code, -1);
     for (long i = 0; i < n; i++)
         if (procmark_is_marked(pids[i]))
             fail_msg("pid %d of the tree is alive after the callback", (int) pids[i]);
-    ev_loop_destroy(loop);
+    ev_loop_destroy(t.loop);
     /* A guard that died leaves its engine to its nearest subreaper: the test, here. It exits
      * right after reporting; reaping it is the host's business, as for any orphan. */
     if (procmark_settle(engine ? "after the engine was killed" : "after the guard was killed",
@@ -613,7 +571,6 @@ static void test_async_many_concurrent(void **state)
         char sleep_s[32], code[16], index[16];
         const char *exit_argv[] = {"sh", "-c", "sleep $0; exit $1", sleep_s, code, NULL};
         const char *capture_argv[] = {"sh", "-c", "echo $0; exit $1", index, code, NULL};
-        const char *sleep_argv[] = {"sleep", "1000", NULL};
         const char *tree_argv[] = {mktree, "setsid-tree", "doublefork", NULL};
         pgsup_cmd cmd = PGSUP_CMD_INIT;
         int err;
@@ -727,16 +684,14 @@ static void test_async_many_concurrent(void **state)
 static void test_async_default_loop(void **state)
 {
     const char *argv[] = {"sh", "-c", "sleep 0.1; exit 9", NULL};
-    struct ev_loop *loop = ev_default_loop(0);
-    pgsup_cmd cmd = PGSUP_CMD_INIT;
-    struct outcome o = {0};
+    struct trial t = {.loop = ev_default_loop(0), .cmd = PGSUP_CMD_INIT};
 
     (void) state;
-    assert_non_null(loop);
-    cmd.argv = argv;
-    (void) start_ok(loop, &cmd, &o);
-    finish(loop, &o, "after a run on the default loop");
-    assert_int_equal(o.r.exit_code, 9);
+    assert_non_null(t.loop);
+    t.cmd.argv = argv;
+    trial_start(&t);
+    trial_finish(&t, "after a run on the default loop");
+    assert_int_equal(t.r.exit_code, 9);
 }
 
 int main(void)
