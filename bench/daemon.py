@@ -165,6 +165,16 @@ def system_supervisords(ours):
 
 # --- the two supervisors -------------------------------------------------------------------
 
+def program_sections(dir, jobs):
+    """The jobs, as [program:x] sections: one text for both supervisors, so that they run
+    the very same jobs."""
+    return "".join(f"\n[program:j{i}]\ncommand = sleep 100000\nautostart = true\n"
+                   f"autorestart = true\nstartsecs = 1\nstopsignal = TERM\n"
+                   f"stopasgroup = true\nkillasgroup = true\n"
+                   f"stdout_logfile = {dir}/logs/j{i}.out\n"
+                   f"stderr_logfile = {dir}/logs/j{i}.err\n" for i in range(jobs))
+
+
 class Supervisor:
     """One supervisor with JOBS jobs in DIR: started in its own session, measured, stopped."""
 
@@ -232,12 +242,7 @@ class Pgsup(Supervisor):
         self.conf = f"{dir}/pgsup.conf"
         with open(self.conf, "w") as f:
             f.write(f"[pgsup]\nsocket = {self.socket}\nstate = {dir}/pgsup.state\n")
-            for i in range(jobs):
-                f.write(f"\n[program:j{i}]\ncommand = sleep 100000\nautostart = true\n"
-                        f"autorestart = true\nstartsecs = 1\nstopsignal = TERM\n"
-                        f"stopasgroup = true\nkillasgroup = true\n"
-                        f"stdout_logfile = {dir}/logs/j{i}.out\n"
-                        f"stderr_logfile = {dir}/logs/j{i}.err\n")
+            f.write(program_sections(dir, jobs))
 
     def start(self):
         self.launch([self.pgsup, "daemon", "-c", self.conf])
@@ -287,12 +292,7 @@ class Supervisord(Supervisor):
                     "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
                     "supervisor.rpcinterface:make_main_rpcinterface\n\n"
                     f"[supervisorctl]\nserverurl = unix://{dir}/supervisor.sock\n")
-            for i in range(jobs):
-                f.write(f"\n[program:j{i}]\ncommand = sleep 100000\nautostart = true\n"
-                        f"autorestart = true\nstartsecs = 1\nstopsignal = TERM\n"
-                        f"stopasgroup = true\nkillasgroup = true\n"
-                        f"stdout_logfile = {dir}/logs/j{i}.out\n"
-                        f"stderr_logfile = {dir}/logs/j{i}.err\n")
+            f.write(program_sections(dir, jobs))
 
     def start(self):
         self.launch(["supervisord", "-n", "-c", self.conf])

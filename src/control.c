@@ -135,18 +135,9 @@ struct members {
     size_t jobs_len;
 };
 
-static int cmp_entry(const void *a, const void *b)
-{
-    const struct proc_entry *x = a, *y = b;
-
-    return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 static const struct proc_entry *members_find(const struct members *m, pid_t pid)
 {
-    struct proc_entry key = {.pid = pid};
-
-    return bsearch(&key, m->t.v, m->t.len, sizeof(key), cmp_entry);
+    return proc_entries_find(m->t.v, m->t.len, pid);
 }
 
 /* A process belongs to a job if it is in the job's group, a child of the job's engine (the
@@ -190,7 +181,7 @@ static void members_load(struct members *m, struct job **jobs, size_t len)
         m->t.len = 0;
         return;
     }
-    qsort(m->t.v, m->t.len, sizeof(*m->t.v), cmp_entry);
+    proc_entries_sort(m->t.v, m->t.len);
     m->owner = malloc((m->t.len + 1) * sizeof(*m->owner));
     if (!m->owner) {
         m->t.len = 0;

@@ -190,3 +190,23 @@ void proc_table_free(struct proc_table *t)
     t->v = NULL;
     t->len = t->cap = 0;
 }
+
+static int cmp_pid(const void *a, const void *b)
+{
+    const struct proc_entry *x = a, *y = b;
+
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+void proc_entries_sort(struct proc_entry *v, size_t len)
+{
+    if (len > 0)
+        qsort(v, len, sizeof(*v), cmp_pid);
+}
+
+const struct proc_entry *proc_entries_find(const struct proc_entry *v, size_t len, pid_t pid)
+{
+    struct proc_entry key = {.pid = pid};
+
+    return len > 0 ? bsearch(&key, v, len, sizeof(*v), cmp_pid) : NULL;
+}

@@ -31,6 +31,12 @@ int proc_table_add(struct proc_table *t, const struct proc_entry *e);
 /* Frees the table's buffer; the table may be reused afterwards. */
 void proc_table_free(struct proc_table *t);
 
+/* Sorts v by pid, so that proc_entries_find() can search it. */
+void proc_entries_sort(struct proc_entry *v, size_t len);
+
+/* The entry of pid in v (sorted by proc_entries_sort()), or NULL. */
+const struct proc_entry *proc_entries_find(const struct proc_entry *v, size_t len, pid_t pid);
+
 /* Reads /proc/PID/stat. Returns 0, -ESRCH if the process is gone, or -errno. */
 int proc_stat_read(pid_t pid, struct proc_entry *ret);
 

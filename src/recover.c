@@ -76,18 +76,9 @@ bool recover_has_marker(pid_t pid, const char *marker, bool exact)
     return found;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-    const struct proc_entry *x = a, *y = b;
-
-    return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
 static const struct proc_entry *find(const struct scan *s, pid_t pid)
 {
-    struct proc_entry key = {.pid = pid};
-
-    return bsearch(&key, s->t.v, s->t.len, sizeof(key), cmp_pid);
+    return proc_entries_find(s->t.v, s->t.len, pid);
 }
 
 static bool recorded(const struct state *st, const struct proc_entry *e)
@@ -167,7 +158,7 @@ static int classify(struct scan *s, const struct recover_spec *spec)
 {
     int alive = 0;
 
-    qsort(s->t.v, s->t.len, sizeof(*s->t.v), cmp_pid);
+    proc_entries_sort(s->t.v, s->t.len);
     free(s->mark);
     free(s->why);
     free(s->groups);

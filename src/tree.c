@@ -9,20 +9,6 @@
 
 enum { UNKNOWN, IN, OUT, VISITING };
 
-static int cmp_pid(const void *a, const void *b)
-{
-    const struct proc_entry *x = a, *y = b;
-
-    return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-static const struct proc_entry *find(const struct proc_entry *v, size_t len, pid_t pid)
-{
-    struct proc_entry key = {.pid = pid};
-
-    return bsearch(&key, v, len, sizeof(*v), cmp_pid);
-}
-
 /* Resolves the membership of v[i] by walking up its parents, then gives the answer to the
  * whole path walked; marks are memoized, so the whole table costs O(n log n). The walk is a
  * loop, not a recursion: a fork chain may be as long as pid_max. path has room for len
@@ -51,7 +37,7 @@ static char resolve(const struct proc_entry *v, size_t len, char *mark, size_t *
         }
         mark[i] = VISITING;
         path[n++] = i;
-        p = v[i].ppid > 0 ? find(v, len, v[i].ppid) : NULL;
+        p = v[i].ppid > 0 ? proc_entries_find(v, len, v[i].ppid) : NULL;
         if (!p) {
             m = OUT;
             break;
@@ -83,7 +69,7 @@ int tree_members(const struct proc_table *t, const struct tree_scope *scope,
     }
     for (size_t i = 0; i < t->len; i++)
         v[i] = t->v[i];
-    qsort(v, t->len, sizeof(*v), cmp_pid);
+    proc_entries_sort(v, t->len);
     for (size_t i = 0; i < t->len; i++) {
         if (resolve(v, t->len, mark, path, i, scope) != IN)
             continue;
