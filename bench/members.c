@@ -1,5 +1,5 @@
 /* members.c: /proc/PID/stat reading for the reap benchmark. Deliberately independent of
- * src/proc.c: the benchmark checks pgsup's work with its own eyes. */
+ * src/core/proc.c: the benchmark checks pgsup's work with its own eyes. */
 #include "members.h"
 
 #include <dirent.h>

@@ -2,8 +2,8 @@
 #pragma once
 #include <stdbool.h>
 
-#include "guard.h"
-#include "run.h"
+#include "core/guard.h"
+#include "core/run.h"
 
 /* Exit statuses of pgsup run / pgsup timeout: coreutils timeout(1)'s, one table (status.c). */
 enum {

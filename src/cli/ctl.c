@@ -10,10 +10,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/fd.h"
+#include "core/log.h"
+#include "daemon/config.h"
 #include "cli.h"
-#include "config.h"
-#include "fd.h"
-#include "log.h"
 
 static const char usage[] =
     "Usage: pgsup ctl [-s SOCKET | -c FILE] REQUEST [ARG]...\n"

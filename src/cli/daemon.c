@@ -23,20 +23,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fd.h"
+#include "core/guard.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "core/signals.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/notify.h"
+#include "daemon/reaper.h"
+#include "daemon/recover.h"
+#include "daemon/runner.h"
+#include "daemon/state.h"
+#include "daemon/supervisor.h"
 #include "cli.h"
-#include "config.h"
-#include "control.h"
-#include "fd.h"
-#include "guard.h"
-#include "log.h"
-#include "notify.h"
-#include "proc.h"
-#include "reaper.h"
-#include "recover.h"
-#include "runner.h"
-#include "signals.h"
-#include "state.h"
-#include "supervisor.h"
 
 #define RECOVER_LIMIT_S 30.0
 #define DRAIN_LIMIT_S 5.0

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "cli.h"
-#include "log.h"
 
 static const char usage[] =
     "Usage: pgsup COMMAND [ARG]...\n"

@@ -2,10 +2,10 @@
  * that go with them. */
 #include <errno.h>
 
+#include "core/log.h"
+#include "core/signame.h"
+#include "core/timer.h"
 #include "cli.h"
-#include "log.h"
-#include "signame.h"
-#include "timer.h"
 
 int cli_parse_duration(const char *what, const char *text, double *ret_s)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "core/log.h"
 #include "cli.h"
-#include "log.h"
 
 #define DEFAULT_KILL_AFTER_S 5.0
 

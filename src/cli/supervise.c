@@ -9,12 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fd.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "core/signame.h"
+#include "lib/wire.h"
 #include "cli.h"
-#include "fd.h"
-#include "log.h"
-#include "signals.h"
-#include "signame.h"
-#include "wire.h"
 
 struct engine {
     const struct cli_job *job;

@@ -6,8 +6,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "core/log.h"
 #include "cli.h"
-#include "log.h"
 
 static const char usage[] =
     "Usage: %s [OPTION]... DURATION COMMAND [ARG]...\n"

@@ -16,10 +16,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fd.h"
-#include "proc.h"
-#include "signame.h"
-#include "timer.h"
+#include "core/fd.h"
+#include "core/proc.h"
+#include "core/signame.h"
+#include "core/timer.h"
 
 #define REQUEST_MAX 65536
 #define WORDS_MAX 4096

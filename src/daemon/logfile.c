@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fd.h"
-#include "log.h"
+#include "core/fd.h"
+#include "core/log.h"
 
 /* How far past maxbytes a line that started may go before it is split across two files. */
 #define LINE_OVERSHOOT_MAX ((size_t) 64 << 10)

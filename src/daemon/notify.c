@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "fd.h"
+#include "core/fd.h"
 
 int notify_send(const char *state)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "fd.h"
-#include "proc.h"
+#include "core/fd.h"
+#include "core/proc.h"
 
 static int cmp_pid(const void *a, const void *b)
 {

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fd.h"
-#include "pidfd.h"
-#include "tree.h"
-#include "timer.h"
+#include "core/fd.h"
+#include "core/pidfd.h"
+#include "core/timer.h"
+#include "core/tree.h"
 
 #define POLL_S 0.01
 #define ENVIRON_MAX ((size_t) 16 << 20)

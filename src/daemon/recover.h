@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "proc.h"
+#include "core/proc.h"
 #include "state.h"
 
 struct recover_spec {

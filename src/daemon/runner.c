@@ -13,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
-#include "fd.h"
-#include "log.h"
 #include "pgsup.h"
-#include "proc.h"
+#include "core/fd.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "core/timer.h"
+#include "lib/client.h"
 #include "recover.h"
-#include "timer.h"
 
 #define SWEEP_LIMIT_S 10.0
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fd.h"
+#include "core/fd.h"
 
 #define STATE_MAGIC "pgsup-state 1"
 #define STATE_FILE_MAX ((size_t) 64 << 20)

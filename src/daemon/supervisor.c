@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backoff.h"
 #include "pgsup.h"
-#include "signame.h"
-#include "timer.h"
+#include "core/signame.h"
+#include "core/timer.h"
+#include "backoff.h"
 
 /* A loaded config and the number of jobs whose spec lives in it: a reload keeps the old one
  * until the last job that runs with it (a removed job still stopping) is done. */

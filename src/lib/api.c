@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
 #include "pgsup.h"
-#include "timer.h"
+#include "core/timer.h"
+#include "client.h"
 
 /* The caller's struct may be older (smaller) than ours: copy what it has, zero the rest,
  * and give appended fields their defaults. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fd.h"
+#include "core/fd.h"
 
 void capture_init(struct capture *c)
 {

@@ -21,10 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fd.h"
+#include "core/pidfd.h"
+#include "core/spawn.h"
 #include "capture.h"
-#include "fd.h"
-#include "pidfd.h"
-#include "spawn.h"
 #include "wire.h"
 
 #ifndef PGSUP_BIN_PATH
@@ -89,7 +89,9 @@ static void finish_if_over(pgsup_proc *p)
     r.out_truncated = p->out.truncated;
     r.err_truncated = p->err.truncated;
     p->cb(p, &r, p->userdata);
-    pgsup_result_free(&r);
+    /* The callback only borrowed the captures (pgsup.h); they are capture_take()'s buffers. */
+    free(r.out);
+    free(r.err);
     fd_close(&p->control_fd);
     fd_close(&p->in_fd);
     fd_close(&p->super_pidfd);

@@ -4,7 +4,7 @@
 #pragma once
 #include <stddef.h>
 
-#include "run.h"
+#include "core/run.h"
 
 /* Longest record either side sends. */
 #define WIRE_MAX 512

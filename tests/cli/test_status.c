@@ -17,7 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static struct run_result exited(int code)
 {

@@ -19,9 +19,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "fd.h"
-#include "kill.h"
-#include "proc.h"
+#include "core/fd.h"
+#include "core/kill.h"
+#include "core/proc.h"
 
 /* Deaths and reports are events; this bound only turns a missed signal into a failure instead
  * of a hang (meson would then kill only our group, and the escapees would stay). */

@@ -14,8 +14,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "fd.h"
-#include "proc.h"
+#include "core/fd.h"
+#include "core/proc.h"
 
 /* The fields of /proc/PID/stat after "pid (comm)", from state to starttime and a few more, as
  * a 6.x kernel writes them. */

@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "signame.h"
+#include "core/signame.h"
 
 #define SENTINEL (-777)
 

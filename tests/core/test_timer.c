@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "timer.h"
+#include "core/timer.h"
 
 /* A value no parse below can produce: shows that a failed parse left ret_s alone. */
 #define SENTINEL (-42.25)

@@ -21,7 +21,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tree.h"
+#include "core/tree.h"
 
 #define ROOT 100
 #define GROUP 200

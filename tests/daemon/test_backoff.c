@@ -1,11 +1,11 @@
-/* test_backoff.c: restart delays (src/backoff.c). */
+/* test_backoff.c: restart delays (src/daemon/backoff.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "daemon/backoff.h"
 
 static void test_backoff_doubles_from_initial(void **state)
 {

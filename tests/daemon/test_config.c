@@ -20,7 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "daemon/config.h"
+#include "daemon/config_words.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -173,18 +174,18 @@ static void expect_argv(char *const *argv, const char *const *want)
 static void expect_split(const char *line, const char *const *want)
 {
     char **argv = NULL;
-    int r = config_split_argv(line, &argv);
+    int r = config_words_split(line, &argv, NULL);
 
     if (r != 0)
         fail_msg("'%s': returned %d", line, r);
     expect_argv(argv, want);
-    config_argv_free(argv);
+    config_words_free(argv);
 }
 
 static void expect_split_einval(const char *line)
 {
     char **argv = (char **) 1;
-    int r = config_split_argv(line, &argv);
+    int r = config_words_split(line, &argv, NULL);
 
     if (r != -EINVAL)
         fail_msg("'%s': returned %d, expected -EINVAL", line ? line : "(null)", r);
@@ -1194,7 +1195,7 @@ done:
     config_free(b);
 }
 
-/* ---- config_split_argv ---------------------------------------------------------------- */
+/* ---- config_words_split ---------------------------------------------------------------- */
 
 static void test_config_split_plain_words(void **state)
 {
@@ -1259,8 +1260,8 @@ static void test_config_split_errors(void **state)
     expect_split_einval("a \"b\\\"");
     expect_split_einval("a\\");
     expect_split_einval(NULL);
-    assert_int_equal(config_split_argv("a", NULL), -EINVAL);
-    config_argv_free(NULL);
+    assert_int_equal(config_words_split("a", NULL, NULL), -EINVAL);
+    config_words_free(NULL);
     (void) argv;
 }
 

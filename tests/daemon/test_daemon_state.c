@@ -1,4 +1,4 @@
-/* test_daemon_state.c: the state file (src/state.c): format, parse, atomic write. */
+/* test_daemon_state.c: the state file (src/daemon/state.c): format, parse, atomic write. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "state.h"
+#include "daemon/state.h"
 
 static struct state sample(void)
 {

@@ -1,4 +1,4 @@
-/* test_notify.c: sd_notify datagrams (src/notify.c) to a socket of our own. */
+/* test_notify.c: sd_notify datagrams (src/daemon/notify.c) to a socket of our own. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "notify.h"
+#include "daemon/notify.h"
 
 static int bind_dgram(struct sockaddr_un *sa, socklen_t len)
 {

@@ -1,4 +1,4 @@
-/* test_supervisor.c: the daemon's job life cycle (src/supervisor.c) with fake runs: the
+/* test_supervisor.c: the daemon's job life cycle (src/daemon/supervisor.c) with fake runs: the
  * state table, the restart policy, backoff, reloads and the stop order. Configs are real
  * files read by config_load(); runs are simulated: start records a pid, the test ends runs
  * with supervisor_run_exited(). Timers run on a real libev loop with tiny durations; only
@@ -16,8 +16,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "supervisor.h"
+#include "daemon/config.h"
+#include "daemon/supervisor.h"
 
 struct fake {
     struct ev_loop *loop;

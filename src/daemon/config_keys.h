@@ -1,0 +1,27 @@
+/* config_keys.h: the keys of a [program:NAME] section, one table (config_keys.c): supervisord's
+ * keys with their meanings, pgsup's own, and supervisord's that pgsup ignores. Each parser
+ * checks one expanded value and writes it into the job being assembled by config_program.c. */
+#pragma once
+#include "config_spec.h"
+#include "config_scope.h"
+
+/* One [program:NAME] section being turned into a job. */
+struct config_program {
+    struct config_scope s;
+    struct config_job *job;
+    struct config_log *log;          /* the stream of a stdout_* / stderr_* key */
+    const struct raw_entry *command; /* for argv, built once shell= is known */
+    char *command_expanded;
+    const struct raw_entry *stderr_logfile, *backoff_initial, *backoff_max;
+};
+
+enum config_key_stream { CONFIG_STREAM_NONE, CONFIG_STREAM_OUT, CONFIG_STREAM_ERR };
+
+struct config_key {
+    const char *name;
+    int (*parse)(struct config_program *pg, const char *value); /* NULL: ignored */
+    enum config_key_stream stream; /* which config_log a stdout_* / stderr_* key sets */
+};
+
+/* The key called name (any case), or NULL for a key pgsup does not know. */
+const struct config_key *config_keys_find(const char *name);
