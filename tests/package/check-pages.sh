@@ -8,13 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-fail() {
-    echo "check-pages: FAIL: $*"
-    exit 1
-}
-work=$(mktemp -d "${TMPDIR:-/tmp}/pgsup-pages-XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
-install_destdir "$work/dest" || exit 1
+setup check-pages
 [ -f "$MAN_DIR/man1/pgsup.1" ] ||
     fail "no man page was installed (scdoc missing? scripts/install-deps installs it)"
 

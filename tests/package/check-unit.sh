@@ -8,13 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-fail() {
-    echo "check-unit: FAIL: $*"
-    exit 1
-}
-work=$(mktemp -d "${TMPDIR:-/tmp}/pgsup-unit-XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
-install_destdir "$work/dest" || exit 1
+setup check-unit
 [ -n "$UNIT" ] || fail "no pgsup.service was installed"
 prefix=${PREFIX_DIR#"$work/dest"}
 echo "check-unit: installed as ${UNIT#"$work/dest"}"

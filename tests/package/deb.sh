@@ -56,8 +56,10 @@ cleanup() {
 trap cleanup EXIT
 
 # Two checkouts testing at once on one machine (dpkg has one database): one after the other.
-exec 9>/run/lock/pgsup-deb-test.lock
-flock -w 1800 9 || fail "another deb test holds /run/lock/pgsup-deb-test.lock for 30 minutes"
+lock=/run/lock/pgsup-deb-test.lock
+[ -d /run/lock ] || lock=/tmp/pgsup-deb-test.lock
+exec 9>"$lock"
+flock -w 1800 9 || fail "another deb test holds $lock for 30 minutes"
 for p in "${packages[@]}"; do
     if dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^.i'; then
         fail "$p is already installed here; this test installs and purges it, so it will not" \

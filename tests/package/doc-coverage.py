@@ -73,24 +73,26 @@ def strip_c_comments(text):
     return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
 
 
-def program_keys(root):
-    path = os.path.join(root, "src/daemon/config_keys.c")
+def code_list(root, rel, block_re, item_re, what):
+    """The item_re matches in the first block_re match of a source file, comments left out."""
+    path = os.path.join(root, rel)
     text = strip_c_comments(open(path, encoding="utf-8").read())
-    m = re.search(r"program_keys\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
-    keys = re.findall(r'\{\s*"([a-z_0-9]+)"\s*,', m.group(1)) if m else []
-    if not keys:
-        raise SourceError(f"{path}: no key table program_keys[] with {{\"key\", ...}} rows")
-    return keys
+    m = re.search(block_re, text, re.S)
+    items = re.findall(item_re, m.group(1)) if m else []
+    if not items:
+        raise SourceError(f"{path}: {what}")
+    return items
+
+
+def program_keys(root):
+    return code_list(root, "src/daemon/config_keys.c", r"program_keys\[\]\s*=\s*\{(.*?)\n\};",
+                     r'\{\s*"([a-z_0-9]+)"\s*,', "no key table program_keys[] of {\"key\", ...}")
 
 
 def pgsup_keys(root):
-    path = os.path.join(root, "src/daemon/config.c")
-    text = strip_c_comments(open(path, encoding="utf-8").read())
-    m = re.search(r"\bload_pgsup\s*\([^)]*\)\s*\{(.*?)\n\}", text, re.S)
-    keys = re.findall(r'strcasecmp\([^,]*key[^,]*,\s*"([a-z_0-9]+)"\)', m.group(1)) if m else []
-    if not keys:
-        raise SourceError(f"{path}: no strcasecmp(..key, \"name\") in load_pgsup()")
-    return keys
+    return code_list(root, "src/daemon/config.c", r"\bload_pgsup\s*\([^)]*\)\s*\{(.*?)\n\}",
+                     r'strcasecmp\([^,]*key[^,]*,\s*"([a-z_0-9]+)"\)',
+                     "no strcasecmp(..key, \"name\") in load_pgsup()")
 
 
 def header_names(root):

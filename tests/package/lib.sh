@@ -14,8 +14,22 @@ install_destdir() {
     rm -f "$dest.install.log"
     INSTALLED_PGSUP=$(find "$dest" -path '*/bin/pgsup' -type f)
     PREFIX_DIR=${INSTALLED_PGSUP%/bin/pgsup}
-    MAN_DIR=$(dirname "$(dirname "$(find "$dest" -path '*/man1/pgsup.1' | head -n 1)")")
+    MAN_DIR=$(find "$dest" -path '*/man1/pgsup.1' | head -n 1)
+    MAN_DIR=${MAN_DIR%/man1/pgsup.1}
     UNIT=$(find "$dest" -path '*/systemd/system/pgsup.service' | head -n 1)
     COMPLETION=$(find "$dest" -path '*/bash-completion/completions/pgsup' | head -n 1)
     [ -n "$INSTALLED_PGSUP" ] || { echo "package: FAIL: no pgsup installed"; return 1; }
+}
+
+# setup NAME: for a test script: fail() (a line "NAME: FAIL: ..." and exit 1), a temporary
+# directory $work removed at the exit, and the build installed under $work/dest.
+setup() {
+    name=$1
+    fail() {
+        echo "$name: FAIL: $*"
+        exit 1
+    }
+    work=$(mktemp -d "${TMPDIR:-/tmp}/pgsup-$name-XXXXXX") || exit 1
+    trap 'rm -rf "$work"' EXIT
+    install_destdir "$work/dest" || exit 1
 }
