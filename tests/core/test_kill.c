@@ -1,7 +1,12 @@
 /* test_kill.c: the sweep on real processes. This test process is the root of the trees it
  * makes and their subreaper, so it can reap escapees too. Readiness comes through pipes and
  * deaths through pidfds; nothing sleeps to synchronize. Every pid made is recorded, and the
- * teardown kills and reaps what a failed test left behind, by pid. */
+ * teardown kills and reaps what a failed test left behind, by pid.
+ *
+ * Races the sweep must win are made certain by wrapping (-Wl,--wrap) what kill.c calls: kill()
+ * (a member leaves its group just before kill(-pgid)), pidfd_get() (a member's pid goes to a
+ * stranger just before its pidfd is opened, in a PID namespace where that is certain: see
+ * tests/helpers/recycle.h) and proc_scan_descendants() (a snapshot that fails). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +28,59 @@
 #include "core/fd.h"
 #include "core/kill.h"
 #include "core/proc.h"
+#include "recycle.h"
+
+/* --- faults between the sweep's steps ----------------------------------------------------- */
+
+int __real_kill(pid_t pid, int sig);
+int __wrap_kill(pid_t pid, int sig);
+int __real_pidfd_get(pid_t pid);
+int __wrap_pidfd_get(pid_t pid);
+int __real_proc_scan_descendants(pid_t root, struct proc_table *t);
+int __wrap_proc_scan_descendants(pid_t root, struct proc_table *t);
+
+/* Armed (> 0): the next kill(-hop_pgid) first moves hop_pid into a group of its own. */
+static pid_t hop_pid, hop_pgid;
+static int hop_err;
+
+int __wrap_kill(pid_t pid, int sig)
+{
+    if (hop_pid > 0 && pid == -hop_pgid) {
+        pid_t p = hop_pid;
+        hop_pid = 0;
+        /* our child, not exec'd, in our session: we may move it */
+        hop_err = setpgid(p, p) < 0 ? errno : 0;
+    }
+    return __real_kill(pid, sig);
+}
+
+/* Armed: before the pidfd of the recycling namespace's victim is opened, the victim dies and
+ * a stranger takes its pid. */
+static struct recycle recycler;
+static bool recycle_armed;
+static int recycle_err;
+
+int __wrap_pidfd_get(pid_t pid)
+{
+    if (recycle_armed && pid == recycler.victim) {
+        recycle_armed = false;
+        recycle_err = recycle_replace(&recycler);
+    }
+    return __real_pidfd_get(pid);
+}
+
+/* Armed: the next snapshot fails, as when memory runs out. */
+static bool snapshot_fails;
+
+int __wrap_proc_scan_descendants(pid_t root, struct proc_table *t)
+{
+    if (snapshot_fails) {
+        snapshot_fails = false;
+        t->len = 0;
+        return -ENOMEM;
+    }
+    return __real_proc_scan_descendants(root, t);
+}
 
 /* Deaths and reports are events; this bound only turns a missed signal into a failure instead
  * of a hang (meson would then kill only our group, and the escapees would stay). */
@@ -378,11 +437,14 @@ static void on_usr(int sig)
     errno = saved;
 }
 
-/* A phase signals each member once; a later sweep signals only the members that appeared
- * since. The member C reports every USR1 as 'U' and USR2 as 'B' on its pipe; a USR2 we send
- * ourselves after a sweep is the barrier: had the sweep sent a USR1, it would come first. On
- * a byte from us, C forks D, which leaves with setsid() and reports likewise on its pipe. */
-static void test_kill_sweep_signals_only_new_members(void **state)
+/* A graceful phase gives the tree one signal: the group and every member that existed get it
+ * once; what the tree forks afterwards (a TERM trap's cleanup command) is left to finish, by
+ * every later sweep of the phase. Only the KILL phase signals everyone on every sweep. The
+ * member C reports every USR1 as 'U' and USR2 as 'B' on its pipe; a USR2 we send ourselves
+ * after a sweep is the barrier: had the sweep sent a USR1, it would come first (the lower
+ * signal is delivered first). On a byte from us, C forks D, which leaves with setsid() and
+ * reports likewise on its pipe. */
+static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **state)
 {
     struct sigaction sa = {.sa_handler = on_usr};
     int cmd[2], c_pipe[2], d_pipe[2];
@@ -433,21 +495,17 @@ static void test_kill_sweep_signals_only_new_members(void **state)
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 1);
     assert_int_equal(read_byte(c_pipe[0]), 'U');
 
-    /* D appears: the next sweep signals D, not C again */
+    /* D appears after the signal: no later sweep of the phase signals it, nor C again */
     assert_int_equal(fd_write_all(cmd[1], &x, 1), 0);
     d = read_pid(d_pipe[0]);
     track(d);
-    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
-    assert_int_equal(read_byte(d_pipe[0]), 'U');
-    assert_int_equal(kill(c, SIGUSR2), 0);
-    assert_int_equal(read_byte(c_pipe[0]), 'B');
-
-    /* nothing new: nobody is signalled */
-    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
-    assert_int_equal(kill(d, SIGUSR2), 0);
-    assert_int_equal(read_byte(d_pipe[0]), 'B');
-    assert_int_equal(kill(c, SIGUSR2), 0);
-    assert_int_equal(read_byte(c_pipe[0]), 'B');
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
+        assert_int_equal(kill(d, SIGUSR2), 0);
+        assert_int_equal(read_byte(d_pipe[0]), 'B');
+        assert_int_equal(kill(c, SIGUSR2), 0);
+        assert_int_equal(read_byte(c_pipe[0]), 'B');
+    }
 
     /* a new phase starts over: everyone gets its signal again */
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 2);
@@ -463,6 +521,208 @@ static void test_kill_sweep_signals_only_new_members(void **state)
     kill_free(&k);
 }
 
+/* Waits until the clock tick in which pid started is over, so that "started before the
+ * phase" is certain for it. */
+static void wait_tick_after_start_of(pid_t pid)
+{
+    struct proc_entry e;
+
+    assert_int_equal(proc_stat_read(pid, &e), 0);
+    while (proc_boot_ticks() <= e.start) {
+        struct timespec ms = {.tv_nsec = 1000 * 1000};
+        (void) nanosleep(&ms, NULL); /* waits for the clock, not for another process */
+    }
+}
+
+/* The phase's snapshot fails (no memory): the group gets its signal anyway, and the escapee,
+ * which existed before the signal, is still owed it: a later sweep of the phase delivers it,
+ * once. */
+static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
+{
+    struct sigaction sa = {.sa_handler = on_usr};
+    int c_pipe[2], d_pipe[2];
+    struct notes notes = {0};
+    struct killer k;
+    pid_t c, d;
+
+    (void) state;
+    assert_int_equal(fd_pipe(c_pipe), 0);
+    assert_int_equal(fd_pipe(d_pipe), 0);
+    fflush(NULL);
+    c = fork();
+    assert_true(c >= 0);
+    if (c == 0) {
+        child_begin();
+        fd_close(&c_pipe[0]);
+        fd_close(&d_pipe[0]);
+        report_fd = c_pipe[1];
+        if (setpgid(0, 0) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
+            sigaction(SIGUSR2, &sa, NULL) < 0)
+            _exit(101);
+        d = fork();
+        if (d < 0)
+            _exit(102);
+        if (d == 0) {
+            pid_t me = getpid();
+            report_fd = d_pipe[1];
+            if (setsid() < 0 || fd_write_all(report_fd, &me, sizeof(me)) < 0)
+                _exit(103);
+        }
+        child_wait();
+    }
+    if (setpgid(c, c) < 0)
+        assert_true(errno == EACCES || errno == ESRCH);
+    track(c);
+    fd_close(&c_pipe[1]);
+    fd_close(&d_pipe[1]);
+    d = read_pid(d_pipe[0]);
+    track(d);
+    wait_tick_after_start_of(d);
+
+    kill_init(&k, &(struct tree_scope){.pgid = c, .root = getpid(), .exclude = getpid()});
+    snapshot_fails = true;
+    assert_int_equal(kill_phase(&k, SIGUSR1, note_cb, &notes), -ENOMEM);
+    assert_false(snapshot_fails);
+    assert_int_equal(read_byte(c_pipe[0]), 'U');
+    assert_int_equal(notes.len, 1); /* the group note alone: nobody was seen */
+    assert_int_equal(kill_sweep(&k, note_cb, &notes), 2);
+    assert_int_equal(read_byte(d_pipe[0]), 'U');
+    assert_int_equal(notes.len, 2);
+    assert_int_equal(notes.v[1].pid, d);
+    assert_true(notes.v[1].escapee);
+    /* once: the next sweep leaves both alone */
+    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
+    assert_int_equal(kill(d, SIGUSR2), 0);
+    assert_int_equal(read_byte(d_pipe[0]), 'B');
+    assert_int_equal(kill(c, SIGUSR2), 0);
+    assert_int_equal(read_byte(c_pipe[0]), 'B');
+
+    assert_int_equal(kill_phase(&k, SIGKILL, NULL, NULL), 2);
+    assert_true(WIFSIGNALED(reap(c)));
+    assert_true(WIFSIGNALED(reap(d)));
+    fd_close(&c_pipe[0]);
+    fd_close(&d_pipe[0]);
+    kill_free(&k);
+}
+
+/* A member leaves the group (setpgid) after the snapshot saw it there and before kill(-pgid):
+ * the group signal misses it. The sweep must notice (the member is not in the group after
+ * the signal) and signal it on its own; with --kill-after 0 nothing else ever would. */
+static void test_kill_phase_reaches_member_that_left_the_group_before_the_signal(void **state)
+{
+    struct notes notes = {0};
+    struct proc_entry e;
+    struct killer k;
+    pid_t leader, hopper;
+    int st;
+
+    (void) state;
+    leader = make_group(false, NULL);
+    fflush(NULL);
+    hopper = fork();
+    assert_true(hopper >= 0);
+    if (hopper == 0) {
+        /* child: joins the leader's group, and waits */
+        child_begin();
+        if (setpgid(0, leader) < 0 && errno != EPERM)
+            _exit(101);
+        child_wait();
+    }
+    assert_int_equal(setpgid(hopper, leader), 0);
+    track(hopper);
+    assert_int_equal(proc_stat_read(hopper, &e), 0);
+    assert_int_equal(e.pgid, leader);
+
+    kill_init(&k, &(struct tree_scope){.pgid = leader, .root = getpid(), .exclude = getpid()});
+    hop_pgid = leader;
+    hop_pid = hopper;
+    assert_int_equal(kill_phase(&k, SIGTERM, note_cb, &notes), 2);
+    assert_int_equal(hop_pid, 0); /* the hop happened, right before the group signal */
+    assert_int_equal(hop_err, 0);
+
+    st = reap(leader);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    st = reap(hopper);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    /* the group reached one member; the hopper was signalled on its own */
+    assert_int_equal(notes.len, 2);
+    assert_true(notes.v[0].group);
+    assert_int_equal(notes.v[0].count, 1);
+    assert_int_equal(notes.v[1].pid, hopper);
+    assert_true(notes.v[1].escapee);
+    kill_free(&k);
+}
+
+/* Runs in the recycling namespace: the victim, a member of the parent's tree, dies and a
+ * stranger takes its pid in the same clock tick, after the sweep's snapshot and before its
+ * pidfd is opened. The stranger must not get the sweep's SIGKILL. Tries until the stranger
+ * did start in the victim's tick (a loaded host may need more than one try). */
+static int recycled_pid_scenario(void *arg)
+{
+    int r = recycle_setup(&recycler);
+
+    (void) arg;
+    if (r < 0) {
+        fprintf(stderr, "recycle: cannot set up: %s\n", strerror(-r));
+        return 1;
+    }
+    for (int attempt = 1; attempt <= 200; attempt++) {
+        struct killer k;
+        int n, status;
+        recycle_align_tick();
+        r = recycle_victim(&recycler, NULL);
+        if (r < 0) {
+            fprintf(stderr, "recycle: no victim: %s\n", strerror(-r));
+            return 1;
+        }
+        kill_init(&k, &(struct tree_scope){.root = recycler.parent,
+                                            .exclude = recycler.parent});
+        recycle_armed = true;
+        n = kill_phase(&k, SIGKILL, NULL, NULL);
+        kill_free(&k);
+        if (recycle_armed || recycle_err < 0) {
+            fprintf(stderr, "recycle: the victim was not replaced (sweep returned %d): %s\n", n,
+                    recycle_armed ? "its pidfd was never opened" : strerror(-recycle_err));
+            return 1;
+        }
+        r = recycle_end_stranger(&recycler, &status);
+        if (r < 0) {
+            fprintf(stderr, "recycle: cannot end the stranger: %s\n", strerror(-r));
+            return 1;
+        }
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+            fprintf(stderr, "FAIL: the stranger (pid %d, start %llu; the victim's start %llu) "
+                            "got the sweep's SIGKILL\n",
+                    RECYCLE_PID, recycler.stranger_start, recycler.victim_start);
+            return 1;
+        }
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM) {
+            fprintf(stderr, "recycle: the stranger ended with status 0x%x\n", (unsigned) status);
+            return 1;
+        }
+        if (recycle_same_tick(&recycler)) {
+            fprintf(stderr, "recycle: the stranger took pid %d in its victim's clock tick "
+                            "(try %d) and was spared\n", RECYCLE_PID, attempt);
+            return 0;
+        }
+    }
+    fprintf(stderr, "FAIL: in 200 tries no stranger started in its victim's clock tick\n");
+    return 1;
+}
+
+static void test_kill_phase_spares_stranger_with_recycled_pid(void **state)
+{
+    int r;
+
+    (void) state;
+    r = recycle_run(recycled_pid_scenario, NULL);
+    if (r == 77)
+        skip();
+    assert_int_equal(r, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,7 +730,12 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(test_kill_phase_term_continues_stopped_member, teardown),
         cmocka_unit_test_teardown(test_kill_phase_spares_outsiders, teardown),
-        cmocka_unit_test_teardown(test_kill_sweep_signals_only_new_members, teardown),
+        cmocka_unit_test_teardown(test_kill_sweep_spares_what_the_tree_forks_after_the_signal,
+                                  teardown),
+        cmocka_unit_test_teardown(test_kill_sweep_reaches_escapee_the_phase_missed, teardown),
+        cmocka_unit_test_teardown(
+            test_kill_phase_reaches_member_that_left_the_group_before_the_signal, teardown),
+        cmocka_unit_test_teardown(test_kill_phase_spares_stranger_with_recycled_pid, teardown),
     };
 
     return cmocka_run_group_tests_name("kill", tests, setup_group, teardown_group);
