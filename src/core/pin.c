@@ -45,8 +45,7 @@ int pin_kill(const struct pin *p, int sig)
     return pidfd_kill(p->fd, p->e.pid, sig);
 }
 
-int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata,
-              struct pin *ret)
+int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata, struct pin *ret)
 {
     struct pin up = PIN_INIT, cur = PIN_INIT;
     int r = -EAGAIN;

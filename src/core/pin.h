@@ -14,7 +14,7 @@
 #include "proc.h"
 
 struct pin {
-    int fd;             /* the pidfd; -1 where the kernel has no pidfds (see pin_open) */
+    int fd;              /* the pidfd; -1 where the kernel has no pidfds (see pin_open) */
     struct proc_entry e; /* /proc/PID/stat, read while fd held the process */
 };
 
@@ -43,8 +43,7 @@ typedef enum pin_verdict pin_anchor_fn(const struct pin *p, size_t chain_i, void
  * stranger that took its number meanwhile. Returns 0 with chain[0] pinned in *ret, -ESRCH if
  * chain[0] is gone, -EAGAIN if the chain does not hold now (a parent gone or changed, or a
  * verdict PIN_REJECT), or -errno. */
-int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata,
-              struct pin *ret);
+int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata, struct pin *ret);
 
 /* Closes the pidfd; safe twice. A pin that may never be opened starts as PIN_INIT, so that
  * closing it is harmless ({0} would close fd 0). */

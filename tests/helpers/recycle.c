@@ -22,7 +22,7 @@
 
 static int send_int(int fd, int v)
 {
-    return send(fd, &v, sizeof(v), MSG_NOSIGNAL) == (ssize_t) sizeof(v) ? 0 : -EPIPE;
+    return send(fd, &v, sizeof(v), MSG_NOSIGNAL) == (ssize_t)sizeof(v) ? 0 : -EPIPE;
 }
 
 static int recv_int(int fd, int *ret)
@@ -32,7 +32,7 @@ static int recv_int(int fd, int *ret)
     do
         n = recv(fd, ret, sizeof(*ret), 0);
     while (n < 0 && errno == EINTR);
-    return n == (ssize_t) sizeof(*ret) ? 0 : -EPIPE;
+    return n == (ssize_t)sizeof(*ret) ? 0 : -EPIPE;
 }
 
 static int ask(int fd, char cmd, const void *extra, size_t extra_len, int *ret)
@@ -56,18 +56,20 @@ static unsigned long long start_of(pid_t pid)
     int fd;
     ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
     n = read(fd, buf, sizeof(buf) - 1);
-    (void) close(fd); /* read-only */
+    (void)close(fd); /* read-only */
     if (n <= 0)
         return 0;
     buf[n] = '\0';
     p = strrchr(buf, ')');
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                            "%*d %*d %*d %llu", &start) != 1)
+    if (!p || sscanf(p + 1,
+                     " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                     "%*d %*d %*d %llu",
+                     &start) != 1)
         return 0;
     return start;
 }
@@ -77,7 +79,7 @@ static unsigned long long start_of(pid_t pid)
 static _Noreturn void wait_forever(void)
 {
     for (;;)
-        (void) pause();
+        (void)pause();
 }
 
 /* The parent or the outsider: serves commands on fd until it closes. */
@@ -114,25 +116,25 @@ static _Noreturn void serve(int fd)
                 for (char *e = buf + 1; e < buf + n && k < 63; e += strlen(e) + 1)
                     envp[k++] = e;
                 envp[k] = NULL;
-                (void) execve("/bin/sleep", argv, envp);
+                (void)execve("/bin/sleep", argv, envp);
                 _exit(127);
             }
-            (void) close(hold[1]); /* only the child holds it now, until its exec */
+            (void)close(hold[1]); /* only the child holds it now, until its exec */
             if (child > 0) {
                 char c;
                 while (read(hold[0], &c, 1) < 0 && errno == EINTR)
                     ;
             }
-            (void) close(hold[0]);
+            (void)close(hold[0]);
             reply = child < 0 ? -ECHILD : child;
             break;
-        case 'k': /* the victim dies and is reaped: its pid is free */
-            (void) kill(child, SIGKILL); /* our unreaped child: surely it */
+        case 'k':                       /* the victim dies and is reaped: its pid is free */
+            (void)kill(child, SIGKILL); /* our unreaped child: surely it */
             reply = waitpid(child, &status, 0) == child ? 0 : -errno;
             child = 0;
             break;
-        case 'e': /* the stranger: TERM, then its wait status */
-            (void) kill(child, SIGTERM); /* our unreaped child: surely it */
+        case 'e':                       /* the stranger: TERM, then its wait status */
+            (void)kill(child, SIGTERM); /* our unreaped child: surely it */
             reply = waitpid(child, &status, 0) == child ? status : -errno;
             child = 0;
             break;
@@ -155,10 +157,10 @@ static pid_t start_server(int *ret_fd)
     if (pid < 0)
         return -errno;
     if (pid == 0) {
-        (void) close(sv[0]);
+        (void)close(sv[0]);
         serve(sv[1]);
     }
-    (void) close(sv[1]);
+    (void)close(sv[1]);
     *ret_fd = sv[0];
     return pid;
 }
@@ -171,7 +173,7 @@ static pid_t burn_pid(void)
     if (pid == 0)
         _exit(0);
     if (pid > 0)
-        (void) waitpid(pid, NULL, 0);
+        (void)waitpid(pid, NULL, 0);
     return pid < 0 ? -errno : pid;
 }
 
@@ -208,10 +210,10 @@ void recycle_align_tick(void)
 
     if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
         return;
-    now_ns = (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    now_ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
     now_ns = (now_ns / tick_ns + 1) * tick_ns;
-    ts.tv_sec = (time_t) (now_ns / 1000000000LL);
-    ts.tv_nsec = (long) (now_ns % 1000000000LL);
+    ts.tv_sec = (time_t)(now_ns / 1000000000LL);
+    ts.tv_nsec = (long)(now_ns % 1000000000LL);
     while (clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
@@ -292,8 +294,7 @@ static int init_main(int (*fn)(void *arg), void *arg)
     /* Our own /proc, showing this namespace's pids, in a mount namespace of our own. */
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-        fprintf(stderr, "recycle: skipped: cannot mount a /proc of our own: %s\n",
-                strerror(errno));
+        fprintf(stderr, "recycle: skipped: cannot mount a /proc of our own: %s\n", strerror(errno));
         return 77;
     }
     fd = open("/proc/sys/kernel/pid_max", O_WRONLY | O_CLOEXEC);
@@ -302,7 +303,7 @@ static int init_main(int (*fn)(void *arg), void *arg)
                 strerror(errno));
         return 77;
     }
-    (void) close(fd); /* written above */
+    (void)close(fd); /* written above */
     return fn(arg);
 }
 
@@ -325,8 +326,7 @@ int recycle_run(int (*fn)(void *arg), void *arg)
     if (m == 0) {
         pid_t init;
         if (unshare(CLONE_NEWPID) < 0) {
-            fprintf(stderr, "recycle: skipped: cannot make a PID namespace: %s\n",
-                    strerror(errno));
+            fprintf(stderr, "recycle: skipped: cannot make a PID namespace: %s\n", strerror(errno));
             _exit(77);
         }
         init = fork();

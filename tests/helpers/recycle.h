@@ -17,9 +17,9 @@
 #define RECYCLE_PID 300
 
 struct recycle {
-    pid_t parent, outsider;          /* the victim's parent; the stranger's parent */
-    int parent_fd, outsider_fd;      /* socketpair ends: one command, one reply */
-    pid_t victim, stranger;          /* 0: none now */
+    pid_t parent, outsider;     /* the victim's parent; the stranger's parent */
+    int parent_fd, outsider_fd; /* socketpair ends: one command, one reply */
+    pid_t victim, stranger;     /* 0: none now */
     unsigned long long victim_start, stranger_start; /* /proc/PID/stat start times */
 };
 
