@@ -15,7 +15,6 @@
 #include <stdlib.h>
 
 #include "pidfd.h"
-#include "pin.h"
 
 void kill_init(struct killer *k, const struct tree_scope *scope)
 {
@@ -27,9 +26,7 @@ void kill_free(struct killer *k)
     proc_table_free(&k->sent);
     proc_table_free(&k->scan);
     proc_table_free(&k->members);
-    free(k->chain);
-    k->chain = NULL;
-    k->chain_cap = 0;
+    pin_chain_free(&k->chain);
 }
 
 static bool is_stop_signal(int sig)
@@ -54,26 +51,18 @@ static bool is_anchor(const struct killer *k, const struct proc_entry *e)
 }
 
 /* Fills k->chain with e's pid and its ancestors as the snapshot saw them, up to the first
- * anchor. Returns the length, -EAGAIN if the snapshot shows no such chain (it changed while
- * it was read), or -ENOMEM. */
+ * anchor. Returns 0, -EAGAIN if the snapshot shows no such chain (it changed while it was
+ * read), or -ENOMEM. */
 static int chain_of(struct killer *k, const struct proc_entry *e)
 {
-    size_t n = 0;
-
+    k->chain.len = 0;
     for (;;) {
-        if (n == k->chain_cap) {
-            size_t cap = k->chain_cap ? k->chain_cap * 2 : 16;
-            pid_t *v = realloc(k->chain, cap * sizeof(*v));
-            if (!v)
-                return -ENOMEM;
-            k->chain = v;
-            k->chain_cap = cap;
-        }
-        k->chain[n++] = e->pid;
+        if (pin_chain_push(&k->chain, e->pid) < 0)
+            return -ENOMEM;
         if (is_anchor(k, e))
-            return (int) n;
+            return 0;
         /* Longer than the snapshot: a parent loop, only possible in a torn snapshot. */
-        if (n > k->scan.len)
+        if (k->chain.len > k->scan.len)
             return -EAGAIN;
         e = proc_entries_find(k->scan.v, k->scan.len, e->ppid);
         if (!e || e->pid == k->scope.exclude)
@@ -92,17 +81,17 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
 }
 
 /* Signals the member e of the snapshot through a pidfd, once its membership is proven from
- * facts read while pinned (pin_chain()). Returns 1 if signalled (*ret_pgid: its group now), 0
+ * facts read while pinned (pin_prove()). Returns 1 if signalled (*ret_pgid: its group now), 0
  * if e is gone (its pid may belong to another process now), -EAGAIN if membership could not
  * be proven now (the next sweep tries again), or -errno. */
 static int reach(struct killer *k, const struct proc_entry *e, int sig, pid_t *ret_pgid)
 {
     struct pin p = PIN_INIT;
-    int n = chain_of(k, e), r;
+    int r = chain_of(k, e);
 
-    if (n < 0)
-        return n;
-    r = pin_chain(k->chain, (size_t) n, judge, k, &p);
+    if (r < 0)
+        return r;
+    r = pin_prove(&k->chain, judge, k, &p);
     if (r < 0)
         return r == -ESRCH ? 0 : r;
     /* A member for sure; if it is not the process the snapshot saw, that one is gone, and

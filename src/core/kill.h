@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "pin.h"
 #include "proc.h"
 #include "tree.h"
 
@@ -23,8 +24,7 @@ struct killer {
     unsigned long long since; /* proc_boot_ticks() when the phase's signal went out */
     struct proc_table sent; /* who got sig in this phase (pid + start time) */
     struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
-    pid_t *chain;           /* scratch: an escapee's parent chain */
-    size_t chain_cap;
+    struct pin_chain chain; /* scratch: an escapee's parent chain */
     bool whole_proc;        /* the kernel lists no children: scan all of /proc */
 };
 

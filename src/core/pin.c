@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "fd.h"
 #include "pidfd.h"
@@ -45,14 +46,35 @@ int pin_kill(const struct pin *p, int sig)
     return pidfd_kill(p->fd, p->e.pid, sig);
 }
 
-int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata, struct pin *ret)
+int pin_chain_push(struct pin_chain *c, pid_t pid)
+{
+    if (c->len == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        pid_t *v = realloc(c->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->len++] = pid;
+    return 0;
+}
+
+void pin_chain_free(struct pin_chain *c)
+{
+    free(c->v);
+    *c = (struct pin_chain){0};
+}
+
+int pin_prove(const struct pin_chain *c, pin_anchor_fn *anchor, void *userdata,
+              struct pin *ret)
 {
     struct pin up = PIN_INIT, cur = PIN_INIT;
     int r = -EAGAIN;
 
-    for (size_t i = n; i-- > 0;) {
+    for (size_t i = c->len; i-- > 0;) {
         enum pin_verdict v;
-        r = pin_open(chain[i], &cur);
+        r = pin_open(c->v[i], &cur);
         if (r < 0) {
             /* the target gone: nothing to prove; a parent gone: its children moved */
             if (r == -ESRCH && i > 0)
@@ -60,8 +82,9 @@ int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdat
             goto fail;
         }
         v = anchor(&cur, i, userdata);
-        if (v == PIN_REJECT ||
-            (v == PIN_IF_PARENT && !(i + 1 < n && cur.e.ppid == chain[i + 1] && pin_holds(&up)))) {
+        if (v == PIN_REJECT || (v == PIN_IF_PARENT && !(i + 1 < c->len &&
+                                                        cur.e.ppid == c->v[i + 1] &&
+                                                        pin_holds(&up)))) {
             r = -EAGAIN;
             goto fail;
         }
@@ -69,7 +92,7 @@ int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdat
         up = cur;
         cur = PIN_INIT;
     }
-    if (n == 0)
+    if (c->len == 0)
         return -EAGAIN;
     *ret = up;
     return 0;

@@ -35,15 +35,26 @@ int pin_kill(const struct pin *p, int sig);
 enum pin_verdict { PIN_REJECT = -1, PIN_IF_PARENT = 0, PIN_ANCHOR = 1 };
 typedef enum pin_verdict pin_anchor_fn(const struct pin *p, size_t chain_i, void *userdata);
 
-/* Proves that chain[0] belongs, where chain[0] is the target, each next entry the parent of
- * the one before as a snapshot saw it, and the last one an anchor. The chain is pinned from
- * the top down: each process is pinned, its facts read, and judged by anchor; one that is no
- * anchor belongs only if its fresh parent is the process pinned just above it, and that one
- * still holds its pid after the read, so the parent named is the member pinned and not a
- * stranger that took its number meanwhile. Returns 0 with chain[0] pinned in *ret, -ESRCH if
- * chain[0] is gone, -EAGAIN if the chain does not hold now (a parent gone or changed, or a
- * verdict PIN_REJECT), or -errno. */
-int pin_chain(const pid_t *chain, size_t n, pin_anchor_fn *anchor, void *userdata, struct pin *ret);
+/* A parent chain as a snapshot saw it: v[0] the target, each next one the parent of the one
+ * before, the last one an anchor. Zeroed is empty; the buffer is reused. */
+struct pin_chain {
+    pid_t *v;
+    size_t len, cap;
+};
+
+/* Appends pid. Returns 0 or -ENOMEM. */
+int pin_chain_push(struct pin_chain *c, pid_t pid);
+
+void pin_chain_free(struct pin_chain *c);
+
+/* Proves that c->v[0] belongs. The chain is pinned from the top down: each process is pinned,
+ * its facts read, and judged by anchor; one that is no anchor belongs only if its fresh parent
+ * is the process pinned just above it, and that one still holds its pid after the read, so
+ * the parent named is the member pinned and not a stranger that took its number meanwhile.
+ * Returns 0 with c->v[0] pinned in *ret, -ESRCH if c->v[0] is gone, -EAGAIN if the chain does
+ * not hold now (a parent gone or changed, or a verdict PIN_REJECT), or -errno. */
+int pin_prove(const struct pin_chain *c, pin_anchor_fn *anchor, void *userdata,
+              struct pin *ret);
 
 /* Closes the pidfd; safe twice. A pin that may never be opened starts as PIN_INIT, so that
  * closing it is harmless ({0} would close fd 0). */

@@ -30,8 +30,7 @@ struct scan {
     const char **why;
     pid_t *groups;           /* recorded pgids that hold a verified process */
     size_t groups_len;
-    pid_t *chain;            /* scratch: a leftover's parent chain */
-    size_t chain_cap;
+    struct pin_chain chain;  /* scratch: a leftover's parent chain */
 };
 
 /* Reads the environment in path into a malloc'd buffer (up to ENVIRON_MAX). Returns the
@@ -277,7 +276,7 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
 }
 
 /* Kills the leftover v[i] of the scan through a pidfd, once the reason it was found for holds
- * on facts read while it (and each parent its reason goes through) was pinned: a process that
+ * on facts read while it (and each parent its reason goes through) was pinned (pin_prove()): a process that
  * took a leftover's pid since the scan, however soon, is not touched. Returns 1 if killed, 0
  * if not (gone, or not proven now: the next scan tries again), or -ENOMEM. */
 static int kill_one(struct scan *s, const struct recover_spec *spec, size_t i)
@@ -285,31 +284,24 @@ static int kill_one(struct scan *s, const struct recover_spec *spec, size_t i)
     const struct proc_entry *e = &s->t.v[i], *top = e;
     struct proof pf = {.s = s, .spec = spec};
     struct pin p = PIN_INIT;
-    size_t n = 0;
     int r;
 
     /* The chain up to the first process found for a reason of its own. */
+    s->chain.len = 0;
     for (;;) {
         size_t k = (size_t) (top - s->t.v);
-        if (n == s->chain_cap) {
-            size_t cap = s->chain_cap ? s->chain_cap * 2 : 16;
-            pid_t *v = realloc(s->chain, cap * sizeof(*v));
-            if (!v)
-                return -ENOMEM;
-            s->chain = v;
-            s->chain_cap = cap;
-        }
-        s->chain[n++] = top->pid;
-        if (!s->why[k] || strcmp(s->why[k], "descendant") != 0 || n > s->t.len)
+        if (pin_chain_push(&s->chain, top->pid) < 0)
+            return -ENOMEM;
+        if (!s->why[k] || strcmp(s->why[k], "descendant") != 0 || s->chain.len > s->t.len)
             break;
         top = find(s, top->ppid);
         if (!top)
             return 0;
     }
     pf.top = top;
-    pf.top_i = n - 1;
+    pf.top_i = s->chain.len - 1;
     pf.why = s->why[top - s->t.v] ? s->why[top - s->t.v] : "marker";
-    r = pin_chain(s->chain, n, judge, &pf, &p);
+    r = pin_prove(&s->chain, judge, &pf, &p);
     if (r < 0)
         return 0;
     /* Proven a leftover; if not the process the scan saw, the next scan judges it. */
@@ -372,6 +364,6 @@ out:
     free(s.mark);
     free(s.why);
     free(s.groups);
-    free(s.chain);
+    pin_chain_free(&s.chain);
     return r;
 }

@@ -22,7 +22,7 @@
 
 static int send_int(int fd, int v)
 {
-    return send(fd, &v, sizeof(v), MSG_NOSIGNAL) == (ssize_t)sizeof(v) ? 0 : -EPIPE;
+    return send(fd, &v, sizeof(v), MSG_NOSIGNAL) == (ssize_t) sizeof(v) ? 0 : -EPIPE;
 }
 
 static int recv_int(int fd, int *ret)
@@ -32,7 +32,7 @@ static int recv_int(int fd, int *ret)
     do
         n = recv(fd, ret, sizeof(*ret), 0);
     while (n < 0 && errno == EINTR);
-    return n == (ssize_t)sizeof(*ret) ? 0 : -EPIPE;
+    return n == (ssize_t) sizeof(*ret) ? 0 : -EPIPE;
 }
 
 static int ask(int fd, char cmd, const void *extra, size_t extra_len, int *ret)
@@ -56,12 +56,12 @@ static unsigned long long start_of(pid_t pid)
     int fd;
     ssize_t n;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
     n = read(fd, buf, sizeof(buf) - 1);
-    (void)close(fd); /* read-only */
+    (void) close(fd); /* read-only */
     if (n <= 0)
         return 0;
     buf[n] = '\0';
@@ -79,7 +79,7 @@ static unsigned long long start_of(pid_t pid)
 static _Noreturn void wait_forever(void)
 {
     for (;;)
-        (void)pause();
+        (void) pause();
 }
 
 /* The parent or the outsider: serves commands on fd until it closes. */
@@ -116,25 +116,25 @@ static _Noreturn void serve(int fd)
                 for (char *e = buf + 1; e < buf + n && k < 63; e += strlen(e) + 1)
                     envp[k++] = e;
                 envp[k] = NULL;
-                (void)execve("/bin/sleep", argv, envp);
+                (void) execve("/bin/sleep", argv, envp);
                 _exit(127);
             }
-            (void)close(hold[1]); /* only the child holds it now, until its exec */
+            (void) close(hold[1]); /* only the child holds it now, until its exec */
             if (child > 0) {
                 char c;
                 while (read(hold[0], &c, 1) < 0 && errno == EINTR)
                     ;
             }
-            (void)close(hold[0]);
+            (void) close(hold[0]);
             reply = child < 0 ? -ECHILD : child;
             break;
         case 'k':                       /* the victim dies and is reaped: its pid is free */
-            (void)kill(child, SIGKILL); /* our unreaped child: surely it */
+            (void) kill(child, SIGKILL); /* our unreaped child: surely it */
             reply = waitpid(child, &status, 0) == child ? 0 : -errno;
             child = 0;
             break;
         case 'e':                       /* the stranger: TERM, then its wait status */
-            (void)kill(child, SIGTERM); /* our unreaped child: surely it */
+            (void) kill(child, SIGTERM); /* our unreaped child: surely it */
             reply = waitpid(child, &status, 0) == child ? status : -errno;
             child = 0;
             break;
@@ -157,10 +157,10 @@ static pid_t start_server(int *ret_fd)
     if (pid < 0)
         return -errno;
     if (pid == 0) {
-        (void)close(sv[0]);
+        (void) close(sv[0]);
         serve(sv[1]);
     }
-    (void)close(sv[1]);
+    (void) close(sv[1]);
     *ret_fd = sv[0];
     return pid;
 }
@@ -173,7 +173,7 @@ static pid_t burn_pid(void)
     if (pid == 0)
         _exit(0);
     if (pid > 0)
-        (void)waitpid(pid, NULL, 0);
+        (void) waitpid(pid, NULL, 0);
     return pid < 0 ? -errno : pid;
 }
 
@@ -210,10 +210,10 @@ void recycle_align_tick(void)
 
     if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
         return;
-    now_ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    now_ns = (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
     now_ns = (now_ns / tick_ns + 1) * tick_ns;
-    ts.tv_sec = (time_t)(now_ns / 1000000000LL);
-    ts.tv_nsec = (long)(now_ns % 1000000000LL);
+    ts.tv_sec = (time_t) (now_ns / 1000000000LL);
+    ts.tv_nsec = (long) (now_ns % 1000000000LL);
     while (clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
@@ -303,7 +303,7 @@ static int init_main(int (*fn)(void *arg), void *arg)
                 strerror(errno));
         return 77;
     }
-    (void)close(fd); /* written above */
+    (void) close(fd); /* written above */
     return fn(arg);
 }
 
@@ -344,4 +344,85 @@ int recycle_run(int (*fn)(void *arg), void *arg)
     if (waitpid(m, &status, 0) != m)
         return 1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* --- recycle_test ------------------------------------------------------------------------- */
+
+#define TRIES 200
+
+static struct recycle test_r; /* the namespace of recycle_test(), one per process */
+static bool armed;            /* the next pidfd_get() of the victim recycles its pid first */
+static int replace_err;
+
+void recycle_on_pidfd_get(pid_t pid)
+{
+    if (armed && pid == test_r.victim) {
+        armed = false;
+        replace_err = recycle_replace(&test_r);
+    }
+}
+
+struct test_args {
+    char *const *victim_envp;
+    recycle_act_fn *act;
+    void *arg;
+};
+
+static int run_tries(void *arg)
+{
+    const struct test_args *t = arg;
+    int r = recycle_setup(&test_r);
+
+    if (r < 0) {
+        fprintf(stderr, "recycle: cannot set up: %s\n", strerror(-r));
+        return 1;
+    }
+    for (int attempt = 1; attempt <= TRIES; attempt++) {
+        int got, status;
+        recycle_align_tick();
+        r = recycle_victim(&test_r, t->victim_envp);
+        if (r < 0) {
+            fprintf(stderr, "recycle: no victim: %s\n", strerror(-r));
+            return 1;
+        }
+        armed = true;
+        got = t->act(&test_r, t->arg);
+        if (armed || replace_err < 0) {
+            fprintf(stderr, "recycle: the victim was not replaced (the code under test returned "
+                            "%d): %s\n",
+                    got, armed ? "it never opened the victim's pidfd" : strerror(-replace_err));
+            return 1;
+        }
+        r = recycle_end_stranger(&test_r, &status);
+        if (r < 0) {
+            fprintf(stderr, "recycle: cannot end the stranger: %s\n", strerror(-r));
+            return 1;
+        }
+        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+            fprintf(stderr, "FAIL: the stranger (pid %d, start %llu; the victim's start %llu) "
+                            "got a SIGKILL meant for the victim (the code under test returned "
+                            "%d)\n",
+                    RECYCLE_PID, test_r.stranger_start, test_r.victim_start, got);
+            return 1;
+        }
+        if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM) {
+            fprintf(stderr, "recycle: the stranger ended with status 0x%x\n", (unsigned) status);
+            return 1;
+        }
+        if (recycle_same_tick(&test_r)) {
+            fprintf(stderr, "recycle: the stranger took pid %d in its victim's clock tick "
+                            "(try %d) and was spared (the code under test returned %d)\n",
+                    RECYCLE_PID, attempt, got);
+            return 0;
+        }
+    }
+    fprintf(stderr, "FAIL: in %d tries no stranger started in its victim's clock tick\n", TRIES);
+    return 1;
+}
+
+int recycle_test(char *const *victim_envp, recycle_act_fn *act, void *arg)
+{
+    struct test_args t = {.victim_envp = victim_envp, .act = act, .arg = arg};
+
+    return recycle_run(run_tries, &t);
 }

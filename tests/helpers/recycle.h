@@ -8,8 +8,12 @@
  *   init (the test, pid 1) ─┬─ parent ── victim (pid 300, until reaped)
  *                           └─ outsider ── stranger (pid 300, once the victim is gone)
  *
- * Everything is driven through pipes; nothing sleeps to synchronise. When init returns, the
- * kernel kills whatever is left in the namespace. Per-namespace pid_max needs Linux 6.14. */
+ * Everything is driven through sockets; nothing sleeps to synchronise. When init returns, the
+ * kernel kills whatever is left in the namespace. Per-namespace pid_max needs Linux 6.14.
+ *
+ * recycle_test() does it all for a test: the code under test (act) is run once per try, and
+ * the stranger takes the victim's pid at the very moment act opens the victim's pidfd with
+ * pidfd_get(), which the test executable wraps (-Wl,--wrap=pidfd_get: recycle_wrap.c). */
 #pragma once
 #include <stdbool.h>
 #include <sys/types.h>
@@ -44,6 +48,20 @@ int recycle_victim(struct recycle *r, char *const *envp);
 /* The parent SIGKILLs and reaps the victim; then the outsider forks the stranger, which gets
  * the victim's pid (-EAGAIN if it did not). Returns 0 or -errno. */
 int recycle_replace(struct recycle *r);
+
+/* The code under test in one try: it must open the victim's pidfd with pidfd_get(). Returns a
+ * number for the messages (what it reported). */
+typedef int recycle_act_fn(const struct recycle *r, void *arg);
+
+/* Runs tries in a recycling namespace (recycle_run()) until the stranger took the victim's pid
+ * within the victim's clock tick while act ran; each try has a fresh victim (victim_envp as in
+ * recycle_victim()). Returns 0 if the stranger was spared in such a try; 77 if the kernel
+ * cannot make the namespace (reason printed); 1, with a message, if the stranger was SIGKILLed
+ * in any try or anything failed. */
+int recycle_test(char *const *victim_envp, recycle_act_fn *act, void *arg);
+
+/* For recycle_wrap.c: called with every pid that pidfd_get() opens. */
+void recycle_on_pidfd_get(pid_t pid);
 
 /* True if the stranger started in the victim's clock tick. */
 bool recycle_same_tick(const struct recycle *r);
