@@ -420,41 +420,33 @@ static void on_usr(int sig)
     errno = saved;
 }
 
-/* A graceful phase gives the tree one signal: the group and every member that existed get it
- * once; what the tree forks afterwards (a TERM trap's cleanup command) is left to finish, by
- * every later sweep of the phase. Only the KILL phase signals everyone on every sweep. The
- * member C reports every USR1 as 'U' and USR2 as 'B' on its pipe; a USR2 we send ourselves
- * after a sweep is the barrier: had the sweep sent a USR1, it would come first (the lower
- * signal is delivered first). On a byte from us, C forks D, which leaves with setsid() and
- * reports likewise on its pipe. */
-static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **state)
+/* The reporting pair of the sweep tests. C leads a group of its own and reports every USR1 as
+ * 'U' and USR2 as 'B' on c_pipe (after an 'R' once its handlers are set); a USR2 we send
+ * ourselves after a sweep is the barrier: had the sweep sent a USR1, it would come first (the
+ * lower signal is delivered first). C forks D, which leaves with setsid() and reports likewise
+ * on d_pipe, after its pid: at once with cmd_fd < 0, else once a byte arrives on cmd_fd. The
+ * pipes are the callers'; C is tracked, D is the caller's to read and track. */
+static pid_t make_reporters(int cmd_fd, const int c_pipe[2], const int d_pipe[2])
 {
     struct sigaction sa = {.sa_handler = on_usr};
-    int cmd[2], c_pipe[2], d_pipe[2];
-    struct killer k;
-    pid_t c, d;
-    char x = '+';
+    pid_t c;
+    char x;
 
-    (void) state;
-    assert_int_equal(fd_pipe(cmd), 0);
-    assert_int_equal(fd_pipe(c_pipe), 0);
-    assert_int_equal(fd_pipe(d_pipe), 0);
     fflush(NULL);
     c = fork();
     assert_true(c >= 0);
     if (c == 0) {
         /* child C; D below */
+        int c_rd = c_pipe[0], d_rd = d_pipe[0];
         child_begin();
-        fd_close(&cmd[1]);
-        fd_close(&c_pipe[0]);
-        fd_close(&d_pipe[0]);
+        fd_close(&c_rd);
+        fd_close(&d_rd);
         report_fd = c_pipe[1];
         if (setpgid(0, 0) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
             sigaction(SIGUSR2, &sa, NULL) < 0 || fd_write_all(report_fd, "R", 1) < 0)
             _exit(101);
-        if (fd_read_all(cmd[0], &x, 1) == 1) {
-            pid_t me;
-            d = fork();
+        if (cmd_fd < 0 || fd_read_all(cmd_fd, &x, 1) == 1) {
+            pid_t d = fork(), me;
             if (d < 0)
                 _exit(102);
             if (d == 0) {
@@ -469,10 +461,29 @@ static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **s
     if (setpgid(c, c) < 0)
         assert_true(errno == EACCES || errno == ESRCH);
     track(c);
+    assert_int_equal(read_byte(c_pipe[0]), 'R');
+    return c;
+}
+
+/* A graceful phase gives the tree one signal: the group and every member that existed get it
+ * once; what the tree forks afterwards (a TERM trap's cleanup command: D here) is left to
+ * finish by every later sweep of the phase. Only the KILL phase signals everyone on every
+ * sweep. */
+static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **state)
+{
+    int cmd[2], c_pipe[2], d_pipe[2];
+    struct killer k;
+    pid_t c, d;
+    char x = '+';
+
+    (void) state;
+    assert_int_equal(fd_pipe(cmd), 0);
+    assert_int_equal(fd_pipe(c_pipe), 0);
+    assert_int_equal(fd_pipe(d_pipe), 0);
+    c = make_reporters(cmd[0], c_pipe, d_pipe);
     fd_close(&cmd[0]);
     fd_close(&c_pipe[1]);
     fd_close(&d_pipe[1]);
-    assert_int_equal(read_byte(c_pipe[0]), 'R');
 
     kill_init(&k, &(struct tree_scope){.pgid = c, .root = getpid(), .exclude = getpid()});
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 1);
@@ -517,12 +528,11 @@ static void wait_tick_after_start_of(pid_t pid)
     }
 }
 
-/* The phase's snapshot fails (no memory): the group gets its signal anyway, and the escapee,
+/* The phase's snapshot fails (no memory): the group gets its signal anyway, and the escapee D,
  * which existed before the signal, is still owed it: a later sweep of the phase delivers it,
  * once. */
 static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
 {
-    struct sigaction sa = {.sa_handler = on_usr};
     int c_pipe[2], d_pipe[2];
     struct notes notes = {0};
     struct killer k;
@@ -531,31 +541,7 @@ static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
     (void) state;
     assert_int_equal(fd_pipe(c_pipe), 0);
     assert_int_equal(fd_pipe(d_pipe), 0);
-    fflush(NULL);
-    c = fork();
-    assert_true(c >= 0);
-    if (c == 0) {
-        child_begin();
-        fd_close(&c_pipe[0]);
-        fd_close(&d_pipe[0]);
-        report_fd = c_pipe[1];
-        if (setpgid(0, 0) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
-            sigaction(SIGUSR2, &sa, NULL) < 0)
-            _exit(101);
-        d = fork();
-        if (d < 0)
-            _exit(102);
-        if (d == 0) {
-            pid_t me = getpid();
-            report_fd = d_pipe[1];
-            if (setsid() < 0 || fd_write_all(report_fd, &me, sizeof(me)) < 0)
-                _exit(103);
-        }
-        child_wait();
-    }
-    if (setpgid(c, c) < 0)
-        assert_true(errno == EACCES || errno == ESRCH);
-    track(c);
+    c = make_reporters(-1, c_pipe, d_pipe);
     fd_close(&c_pipe[1]);
     fd_close(&d_pipe[1]);
     d = read_pid(d_pipe[0]);
