@@ -109,7 +109,8 @@ static int reach(struct killer *k, const struct proc_entry *e, int sig, pid_t *r
 /* After kill(-pgid): true if it reached e, which the snapshot saw in the group, or if e is
  * gone. A member that left the group (setsid(), setpgid()) between the snapshot and the
  * signal got nothing; one that left just after got it and may get it twice: better than
- * never. */
+ * never. One that left and came back (setpgid() twice) before this read looks reached; with
+ * a grace, the KILL phase still ends it. */
 static bool reached_by_group(const struct killer *k, const struct proc_entry *e)
 {
     struct proc_entry now;

@@ -22,7 +22,10 @@ struct killer {
     struct tree_scope scope; /* pgid and root pinned by the caller (tree.h) */
     int sig;                /* signal of the current phase, 0 before the first */
     unsigned long long since; /* proc_boot_ticks() when the phase's signal went out */
-    struct proc_table sent; /* who got sig in this phase (pid + start time) */
+    struct proc_table sent; /* who got sig in this phase, by pid + start time: a process
+                             * that took a sent member's pid in the same tick would be
+                             * skipped by the phase's later sweeps (never signalled wrongly;
+                             * the KILL phase, which forgets `sent` each sweep, still ends it) */
     struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
     struct pin_chain chain; /* scratch: an escapee's parent chain */
     bool whole_proc;        /* the kernel lists no children: scan all of /proc */
