@@ -116,7 +116,7 @@ static int each_pid_in_file(const char *path, proc_child_fn *fn, void *userdata)
         }
     }
     if (r >= 0 && pid > 0)
-        r = fn((pid_t) pid, userdata); /* the kernel ends the list with a blank: not needed */
+        r = fn((pid_t) pid, userdata); /* a last number with no blank after it */
     fd_close(&fd);
     return r < 0 ? r : 0;
 }

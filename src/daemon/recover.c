@@ -111,7 +111,7 @@ bool recover_has_marker(pid_t pid, const char *marker, bool exact)
     if (!d)
         return false;
     found = false;
-    while (!found && (de = readdir(d))) {
+    while ((de = readdir(d))) {
         if (de->d_name[0] < '1' || de->d_name[0] > '9')
             continue;
         snprintf(path, sizeof(path), "/proc/%d/task/%.16s/environ", (int) pid, de->d_name);
@@ -276,9 +276,9 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
 }
 
 /* Kills the leftover v[i] of the scan through a pidfd, once the reason it was found for holds
- * on facts read while it (and each parent its reason goes through) was pinned (pin_prove()): a process that
- * took a leftover's pid since the scan, however soon, is not touched. Returns 1 if killed, 0
- * if not (gone, or not proven now: the next scan tries again), or -ENOMEM. */
+ * on facts read while it (and each parent its reason goes through) was pinned (pin_prove()):
+ * a process that took a leftover's pid since the scan, however soon, is not touched. Returns
+ * 1 if killed, 0 if not (gone, or not proven now: the next scan tries again), or -ENOMEM. */
 static int kill_one(struct scan *s, const struct recover_spec *spec, size_t i)
 {
     const struct proc_entry *e = &s->t.v[i], *top = e;
