@@ -74,6 +74,22 @@ static unsigned long long start_of(pid_t pid)
     return start;
 }
 
+/* True once /proc/PID/environ shows something. */
+static bool has_environ(pid_t pid)
+{
+    char path[64], c;
+    int fd;
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int) pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, &c, 1);
+    (void) close(fd); /* read-only */
+    return n == 1;
+}
+
 /* The victim or the stranger: waits for its signal. When init returns, the kernel kills
  * everything left in the namespace. */
 static _Noreturn void wait_forever(void)
@@ -236,6 +252,15 @@ int recycle_victim(struct recycle *r, char *const *envp)
         return err < 0 ? err : pid;
     r->victim = pid;
     r->victim_start = start_of(pid);
+    /* The exec closed its pipe before the kernel set up the new environment's place in its
+     * memory: until it has, /proc/PID/environ reads empty. No event marks that moment: poll,
+     * bounded. */
+    for (int i = 0; envp && i < 5000 && !has_environ(pid); i++) {
+        struct timespec ms = {.tv_nsec = 1000 * 1000};
+        (void) nanosleep(&ms, NULL);
+    }
+    if (envp && !has_environ(pid))
+        return -ETIMEDOUT;
     return pid == RECYCLE_PID ? 0 : -EAGAIN;
 }
 
