@@ -87,34 +87,40 @@ static bool environ_holds(const char *buf, size_t len, const char *marker, bool 
     return false;
 }
 
-bool recover_has_marker(pid_t pid, const char *marker, bool exact)
+/* True if the process's main thread has exited while other threads run (proc_entry_alive()):
+ * its /proc/PID/environ follows the main thread, which has no memory left. */
+static bool main_thread_exited(const struct proc_entry *e)
+{
+    return e->state == 'Z' && e->threads > 1;
+}
+
+/* recover_has_marker() for a process whose stat is known: only one whose main thread has
+ * exited is read through its other threads (each shares the process's memory), so that the
+ * scans do not look into the tasks of every kernel thread, whose environ is empty too. */
+static bool has_marker(const struct proc_entry *e, const char *marker, bool exact)
 {
     char path[96];
     char *buf;
     size_t len;
-    bool found;
+    bool found = false;
     DIR *d;
     struct dirent *de;
 
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int) pid);
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int) e->pid);
     len = read_environ(path, &buf);
-    if (len > 0) {
-        found = environ_holds(buf, len, marker, exact);
+    if (len > 0 || !main_thread_exited(e)) {
+        found = len > 0 && environ_holds(buf, len, marker, exact);
         free(buf);
         return found;
     }
-    /* Nothing there: a zombie, or a process whose main thread has exited while others run
-     * (the file follows the main thread, which has no memory left). Any live thread shares
-     * the process's memory, so its own environ file tells. */
-    snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+    snprintf(path, sizeof(path), "/proc/%d/task", (int) e->pid);
     d = opendir(path);
     if (!d)
         return false;
-    found = false;
     while ((de = readdir(d))) {
         if (de->d_name[0] < '1' || de->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof(path), "/proc/%d/task/%.16s/environ", (int) pid, de->d_name);
+        snprintf(path, sizeof(path), "/proc/%d/task/%.16s/environ", (int) e->pid, de->d_name);
         len = read_environ(path, &buf);
         if (len == 0)
             continue;
@@ -124,6 +130,13 @@ bool recover_has_marker(pid_t pid, const char *marker, bool exact)
     }
     closedir(d);
     return found;
+}
+
+bool recover_has_marker(pid_t pid, const char *marker, bool exact)
+{
+    struct proc_entry e;
+
+    return proc_stat_read(pid, &e) == 0 && has_marker(&e, marker, exact);
 }
 
 static const struct proc_entry *find(const struct scan *s, pid_t pid)
@@ -227,7 +240,7 @@ static int classify(struct scan *s, const struct recover_spec *spec)
         }
         if (recorded(spec->state, e))
             s->why[i] = "recorded";
-        else if (proc_entry_alive(e) && recover_has_marker(e->pid, spec->marker, spec->exact))
+        else if (proc_entry_alive(e) && has_marker(e, spec->marker, spec->exact))
             s->why[i] = "marker";
         else
             continue;
@@ -264,7 +277,7 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
         return PIN_IF_PARENT; /* below the top: a leftover as a child of the one above */
     if (strcmp(pf->why, "marker") == 0)
         /* The environment is read by number too: still held after the read, it was its own. */
-        return recover_has_marker(e->pid, pf->spec->marker, pf->spec->exact) && pin_holds(p)
+        return has_marker(e, pf->spec->marker, pf->spec->exact) && pin_holds(p)
                    ? PIN_ANCHOR
                    : PIN_REJECT;
     if (e->start != pf->top->start)

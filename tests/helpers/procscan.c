@@ -145,18 +145,21 @@ static bool environ_has(pid_t pid, const char *name, const char *entry, const ch
     return found;
 }
 
-bool procscan_has_entry(pid_t pid, const char *entry, const char *also)
+/* procscan_has_entry() for a process whose stat is known: only one whose main thread has
+ * exited is read through its live threads (a kernel thread's environ is empty too, and there
+ * are many: each scan would look into all their tasks). */
+static bool has_entry(const struct procscan_proc *e, const char *entry, const char *also)
 {
     char name[64];
     struct dirent *de;
-    bool read = false, found = environ_has(pid, "environ", entry, also, &read);
+    bool read = false, found = environ_has(e->pid, "environ", entry, also, &read);
     DIR *d;
 
-    if (read)
+    if (read || e->state != 'Z' || e->threads < 2)
         return found;
-    /* Nothing: a zombie, or a main thread that has exited (the file follows it, and it has no
-     * memory left). A live thread shares the process's memory: its own file tells. */
-    snprintf(name, sizeof(name), "/proc/%d/task", (int) pid);
+    /* The main thread has exited: the file follows it, and it has no memory left. A live
+     * thread shares the process's memory: its own file tells. */
+    snprintf(name, sizeof(name), "/proc/%d/task", (int) e->pid);
     d = opendir(name);
     if (!d)
         return false;
@@ -164,10 +167,17 @@ bool procscan_has_entry(pid_t pid, const char *entry, const char *also)
         if (!isdigit((unsigned char) de->d_name[0]))
             continue;
         snprintf(name, sizeof(name), "task/%.16s/environ", de->d_name);
-        found = environ_has(pid, name, entry, also, &read);
+        found = environ_has(e->pid, name, entry, also, &read);
     }
     (void) closedir(d); /* a directory stream: nothing to lose */
     return found;
+}
+
+bool procscan_has_entry(pid_t pid, const char *entry, const char *also)
+{
+    struct procscan_proc e;
+
+    return procscan_stat(pid, &e) == 0 && has_entry(&e, entry, also);
 }
 
 void procscan_cmdline(pid_t pid, char *buf, size_t buf_len)
@@ -270,7 +280,7 @@ static int visit_snap(const struct procscan_proc *e, void *userdata)
     if (e->ppid == f->self)
         r = list_push(&f->s->children, e);
     /* A zombie has no environment left: never marked; the children list finds our own. */
-    if (r == 0 && procscan_alive(e) && procscan_has_entry(e->pid, f->mark, f->also))
+    if (r == 0 && procscan_alive(e) && has_entry(e, f->mark, f->also))
         r = list_push(&f->s->marked, e);
     return r;
 }
