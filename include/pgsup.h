@@ -121,8 +121,10 @@ PGSUP_API pid_t pgsup_pid(const pgsup_proc *p);
  * Returns 0, -EINVAL for a bad signal, or -ESRCH once the tree is being reaped. */
 PGSUP_API int pgsup_signal(pgsup_proc *p, int sig);
 
-/* Ends the run now: cmd.signal to the whole tree, SIGKILL after grace_s (0: at once; < 0:
- * never). Returns 0, -EINVAL, or -ESRCH once the tree is being reaped. */
+/* Ends the run now: cmd.signal once to the whole tree as it is now, SIGKILL after grace_s
+ * (0: at once; < 0: never) to all of it, again until nothing is left. What the tree starts
+ * during the grace (a TERM trap's cleanup command) gets no second signal and may finish.
+ * Returns 0, -EINVAL, or -ESRCH once the tree is being reaped. */
 PGSUP_API int pgsup_terminate(pgsup_proc *p, double grace_s);
 
 /* Sets the deadline to timeout_s from now (0: no deadline). Returns 0, -EINVAL, or -ESRCH. */

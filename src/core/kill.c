@@ -1,15 +1,19 @@
 /* kill.c: the sweep. The group gets one kill(-pgid) per phase, which reaches every member
- * atomically, however fast they fork; escapees (members outside the group) are signalled
- * one by one, each through a pidfd checked against the snapshot's start time so that a
- * recycled pid is never signalled. Stopped processes act on nothing but SIGKILL until they
- * are continued, so every other signal is followed by SIGCONT, except the stop signals, which
- * SIGCONT would undo. Timing (grace, repeats) is the caller's: this file never waits. */
+ * atomically, however fast they fork; a member counts as reached by it only if it is still in
+ * the group after the signal (one that left between the snapshot and kill(-pgid) is treated as
+ * an escapee). Escapees (members outside the group) are signalled one by one, each through a
+ * pidfd opened before its membership is checked from fresh /proc facts (pin.h): it is in the
+ * group, or its parent is the root, or its parent is a pinned member. A stranger that got a
+ * recycled pid fails that check, whatever its start time. Stopped processes act on nothing
+ * but SIGKILL until they are continued, so every other signal is followed by SIGCONT, except
+ * the stop signals, which SIGCONT would undo. Timing (grace, repeats) is the caller's: this
+ * file never waits. */
 #include "kill.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 
-#include "fd.h"
 #include "pidfd.h"
 
 void kill_init(struct killer *k, const struct tree_scope *scope)
@@ -22,6 +26,7 @@ void kill_free(struct killer *k)
     proc_table_free(&k->sent);
     proc_table_free(&k->scan);
     proc_table_free(&k->members);
+    pin_chain_free(&k->chain);
 }
 
 static bool is_stop_signal(int sig)
@@ -39,19 +44,80 @@ static void send_with_cont(int pidfd, pid_t pid, int sig)
         (void) pidfd_kill(pidfd, pid, SIGCONT);
 }
 
-static void signal_escapee(const struct proc_entry *e, int sig)
+/* A member without looking further up: in the group, or a child of the root. */
+static bool is_anchor(const struct killer *k, const struct proc_entry *e)
+{
+    return (k->scope.pgid > 0 && e->pgid == k->scope.pgid) || e->ppid == k->scope.root;
+}
+
+/* Fills k->chain with e's pid and its ancestors as the snapshot saw them, up to the first
+ * anchor. Returns 0, -EAGAIN if the snapshot shows no such chain (it changed while it was
+ * read), or -ENOMEM. */
+static int chain_of(struct killer *k, const struct proc_entry *e)
+{
+    k->chain.len = 0;
+    for (;;) {
+        if (pin_chain_push(&k->chain, e->pid) < 0)
+            return -ENOMEM;
+        if (is_anchor(k, e))
+            return 0;
+        /* Longer than the snapshot: a parent loop, only possible in a torn snapshot. */
+        if (k->chain.len > k->scan.len)
+            return -EAGAIN;
+        e = proc_entries_find(k->scan.v, k->scan.len, e->ppid);
+        if (!e || e->pid == k->scope.exclude)
+            return -EAGAIN;
+    }
+}
+
+static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdata)
+{
+    const struct killer *k = userdata;
+
+    (void) chain_i;
+    if (p->e.pid == k->scope.exclude)
+        return PIN_REJECT;
+    return is_anchor(k, &p->e) ? PIN_ANCHOR : PIN_IF_PARENT;
+}
+
+/* Signals the member e of the snapshot through a pidfd, once its membership is proven from
+ * facts read while pinned (pin_prove()). Returns 1 if signalled (*ret_pgid: its group now), 0
+ * if e is gone (its pid may belong to another process now), -EAGAIN if membership could not
+ * be proven now (the next sweep tries again), or -errno. */
+static int reach(struct killer *k, const struct proc_entry *e, int sig, pid_t *ret_pgid)
+{
+    struct pin p = PIN_INIT;
+    int r = chain_of(k, e);
+
+    if (r < 0)
+        return r;
+    r = pin_prove(&k->chain, judge, k, &p);
+    if (r < 0)
+        return r == -ESRCH ? 0 : r;
+    /* A member for sure; if it is not the process the snapshot saw, that one is gone, and
+     * this one is news for the next sweep (which decides whether it gets the signal). */
+    if (p.e.start != e->start || !proc_entry_alive(&p.e)) {
+        pin_close(&p);
+        return 0;
+    }
+    send_with_cont(p.fd, p.e.pid, sig);
+    *ret_pgid = p.e.pgid;
+    pin_close(&p);
+    return 1;
+}
+
+/* After kill(-pgid): true if it reached e, which the snapshot saw in the group, or if e is
+ * gone. A member that left the group (setsid(), setpgid()) between the snapshot and the
+ * signal got nothing; one that left just after got it and may get it twice: better than
+ * never. One that left and came back (setpgid() twice) before this read looks reached; with
+ * a grace, the KILL phase still ends it. */
+static bool reached_by_group(const struct killer *k, const struct proc_entry *e)
 {
     struct proc_entry now;
-    int pidfd = pidfd_get(e->pid);
 
-    if (pidfd < 0 && pidfd != -ENOSYS)
-        return; /* gone */
-    /* Between the snapshot and pidfd_get the pid may have been reused: the start time tells.
-     * Once the pidfd is open it pins the process, so the check cannot go stale. Without
-     * pidfds (ENOSYS) the window between check and kill() remains, as small as we can make it. */
-    if (proc_stat_read(e->pid, &now) == 0 && now.start == e->start)
-        send_with_cont(pidfd, e->pid, sig);
-    fd_close(&pidfd);
+    if (proc_stat_read(e->pid, &now) < 0 || now.start != e->start)
+        return true;
+    return now.pgid == k->scope.pgid;
 }
 
 /* Reads the process table the scope needs: the root's descendants where the kernel lists
@@ -59,18 +125,25 @@ static void signal_escapee(const struct proc_entry *e, int sig)
  * root's descendants can only be in the group, which kill(-pgid) reaches without a list. */
 static int snapshot(struct killer *k)
 {
+    int r = -ENOSYS;
+
     if (k->scope.root > 0 && !k->whole_proc) {
-        int r = proc_scan_descendants(k->scope.root, &k->scan);
-        if (r != -ENOSYS)
-            return r;
-        k->whole_proc = true;
+        r = proc_scan_descendants(k->scope.root, &k->scan);
+        if (r == -ENOSYS)
+            k->whole_proc = true;
     }
-    return proc_scan(&k->scan);
+    if (r == -ENOSYS)
+        r = proc_scan(&k->scan);
+    /* Sorted, for the parent chains of reach(). */
+    if (r == 0)
+        proc_entries_sort(k->scan.v, k->scan.len);
+    return r;
 }
 
-static int sweep(struct killer *k, bool group, kill_note_fn *note, void *userdata)
+static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdata)
 {
     const int sig = k->sig;
+    const pid_t pgid = k->scope.pgid;
     unsigned in_group = 0;
     int n, r;
 
@@ -81,36 +154,46 @@ static int sweep(struct killer *k, bool group, kill_note_fn *note, void *userdat
         k->members.len = 0;
     if (sig == SIGKILL)
         k->sent.len = 0; /* KILL is idempotent: everyone gets it on every sweep */
+    if (first)
+        k->since = proc_boot_ticks(); /* before the signal: what starts later is newer */
     /* The group signal comes after the snapshot: a member forked in between is still reached
-     * by kill(-pgid); one forked after kill(-pgid) is not in `sent` and gets the next sweep.
-     * (Signalling first would let a dying member's escapee move to the subreaper while the
-     * snapshot walks, and be missed until the next sweep.) */
-    if (group && k->scope.pgid > 0) {
-        send_with_cont(-1, -k->scope.pgid, sig);
+     * by kill(-pgid); one forked after kill(-pgid) is not in `sent`. (Signalling first would
+     * let a dying member's escapee move to the subreaper while the snapshot walks, and be
+     * missed.) Outside the KILL phase the group gets the phase's signal once. */
+    if (pgid > 0 && (first || sig == SIGKILL)) {
+        send_with_cont(-1, -pgid, sig);
         for (size_t i = 0; i < k->members.len; i++) {
-            if (k->members.v[i].pgid != k->scope.pgid)
+            const struct proc_entry *e = &k->members.v[i];
+            /* With KILL a member that left meanwhile is an escapee at the next sweep. */
+            if (e->pgid != pgid || (sig != SIGKILL && !reached_by_group(k, e)))
                 continue;
             in_group++;
-            r = proc_table_add(&k->sent, &k->members.v[i]);
+            r = proc_table_add(&k->sent, e);
             if (r < 0)
                 return r;
         }
         if (note)
-            note(&(struct kill_note){.sig = sig, .pid = k->scope.pgid, .group = true,
-                                     .count = in_group},
+            note(&(struct kill_note){.sig = sig, .pid = pgid, .group = true, .count = in_group},
                  userdata);
     }
     for (size_t i = 0; i < k->members.len; i++) {
         const struct proc_entry *e = &k->members.v[i];
+        pid_t now_pgid = 0;
         if (tree_contains(&k->sent, e->pid, e->start))
             continue;
-        signal_escapee(e, sig);
-        r = proc_table_add(&k->sent, e);
-        if (r < 0)
+        /* A later sweep of a graceful phase: the group had its signal; outside it, only what
+         * existed before the signal (started in an earlier clock tick) is still owed it. */
+        if (!first && sig != SIGKILL && ((pgid > 0 && e->pgid == pgid) || e->start >= k->since))
+            continue;
+        r = reach(k, e, sig, &now_pgid);
+        if (r == -ENOMEM)
             return r;
-        if (note)
-            note(&(struct kill_note){.sig = sig, .pid = e->pid,
-                                     .escapee = e->pgid != k->scope.pgid},
+        if (r < 0)
+            continue; /* not proven a member now: not signalled, tried again next sweep */
+        if (proc_table_add(&k->sent, e) < 0)
+            return -ENOMEM;
+        if (r == 1 && note)
+            note(&(struct kill_note){.sig = sig, .pid = e->pid, .escapee = now_pgid != pgid},
                  userdata);
     }
     return n;
@@ -125,7 +208,7 @@ int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata)
 
 int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata)
 {
-    return sweep(k, k->sig == SIGKILL, note, userdata);
+    return sweep(k, false, note, userdata);
 }
 
 int kill_count(struct killer *k)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "pin.h"
 #include "proc.h"
 #include "tree.h"
 
@@ -18,22 +19,30 @@ struct kill_note {
 typedef void kill_note_fn(const struct kill_note *note, void *userdata);
 
 struct killer {
-    struct tree_scope scope;
+    struct tree_scope scope; /* pgid and root pinned by the caller (tree.h) */
     int sig;                /* signal of the current phase, 0 before the first */
-    struct proc_table sent; /* who got sig in this phase (pid + start time) */
+    unsigned long long since; /* proc_boot_ticks() when the phase's signal went out */
+    struct proc_table sent; /* who got sig in this phase, by pid + start time: a process
+                             * that took a sent member's pid in the same tick would be
+                             * skipped by the phase's later sweeps (never signalled wrongly;
+                             * the KILL phase, which forgets `sent` each sweep, still ends it) */
     struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
+    struct pin_chain chain; /* scratch: an escapee's parent chain */
     bool whole_proc;        /* the kernel lists no children: scan all of /proc */
 };
 
 void kill_init(struct killer *k, const struct tree_scope *scope);
 void kill_free(struct killer *k);
 
-/* Begins a phase with sig and sweeps once. Returns the number of live members seen (0: the
- * tree is empty) or -errno. */
+/* Begins a phase with sig and sweeps once: sig goes to the group and to every member seen
+ * outside it. Returns the number of live members seen (0: the tree is empty) or -errno. */
 int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata);
 
-/* Sweeps again with the phase's signal: members that appeared since the last sweep get it;
- * with SIGKILL everyone gets it again. Returns the number of live members seen or -errno. */
+/* Sweeps again. With SIGKILL, everyone gets it again (the group and every member seen).
+ * With any other signal the phase's signal goes once to what existed when the phase began:
+ * only members that were forked before it and that it has not reached yet (missed by an
+ * earlier snapshot) get it now; what the tree forks after the signal (a TERM trap's cleanup
+ * command) is left to finish. Returns the number of live members seen or -errno. */
 int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata);
 
 /* Counts the live members without signalling anyone. Returns the count or -errno. */

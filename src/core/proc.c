@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd.h"
@@ -17,6 +18,7 @@ int proc_stat_parse(const char *text, struct proc_entry *ret)
     struct proc_entry e = {0};
     const char *rp;
     int pid, ppid, pgid, sid;
+    unsigned threads;
     char state;
     unsigned long long start;
 
@@ -29,17 +31,37 @@ int proc_stat_parse(const char *text, struct proc_entry *ret)
     /* Fields after the name: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
      * cmajflt utime stime cutime cstime priority nice num_threads itrealvalue starttime. */
     if (sscanf(rp + 1,
-               " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-               &state, &ppid, &pgid, &sid, &start) != 5)
+               " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %u %*d %llu",
+               &state, &ppid, &pgid, &sid, &threads, &start) != 6)
         return -EINVAL;
     e.pid = pid;
     e.ppid = ppid;
     e.pgid = pgid;
     e.sid = sid;
     e.state = state;
+    e.threads = threads;
     e.start = start;
     *ret = e;
     return 0;
+}
+
+bool proc_entry_alive(const struct proc_entry *e)
+{
+    return (e->state != 'Z' && e->state != 'X') || e->threads > 1;
+}
+
+unsigned long long proc_boot_ticks(void)
+{
+    static long hz;
+    struct timespec ts;
+
+    if (hz <= 0)
+        hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+        return 0;
+    /* The kernel's own conversion (nsec_to_clock_t) rounds down as well. */
+    return (unsigned long long) ts.tv_sec * (unsigned long long) hz +
+           (unsigned long long) ts.tv_nsec / (1000000000ULL / (unsigned long long) hz);
 }
 
 static int stat_read_at(int dir_fd, const char *name, struct proc_entry *ret)
@@ -70,9 +92,9 @@ int proc_stat_read(pid_t pid, struct proc_entry *ret)
     return stat_read_at(AT_FDCWD, name, ret);
 }
 
-/* Parses the pids of one children file, carrying a number cut by a read across reads, and
- * appends each child's entry. Returns 0, or -ENOENT if there is no such file. */
-static int add_children_of_task(const char *path, struct proc_table *t)
+/* Calls fn for each pid of one children file, carrying a number cut by a read across reads.
+ * Returns 0, fn's negative value, or -errno (-ENOENT if there is no such file). */
+static int each_pid_in_file(const char *path, proc_child_fn *fn, void *userdata)
 {
     char buf[4096];
     long pid = 0;
@@ -82,27 +104,27 @@ static int add_children_of_task(const char *path, struct proc_table *t)
 
     if (fd < 0)
         return -errno;
-    while ((n = fd_read(fd, buf, sizeof(buf))) > 0) {
-        for (ssize_t i = 0; i < n && r == 0; i++) {
-            struct proc_entry e;
+    while (r >= 0 && (n = fd_read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < n && r >= 0; i++) {
             if (buf[i] >= '0' && buf[i] <= '9') {
                 pid = pid * 10 + (buf[i] - '0');
                 continue;
             }
-            if (pid > 0 && proc_stat_read((pid_t) pid, &e) == 0)
-                r = proc_table_add(t, &e);
+            if (pid > 0)
+                r = fn((pid_t) pid, userdata);
             pid = 0;
         }
-        if (r < 0)
-            break;
     }
+    if (r >= 0 && pid > 0)
+        r = fn((pid_t) pid, userdata); /* a last number with no blank after it */
     fd_close(&fd);
-    return r;
+    return r < 0 ? r : 0;
 }
 
-/* Appends the children of every thread of pid (a child belongs to the thread that forked
- * it). A process that is gone has none. */
-static int add_children(pid_t pid, struct proc_table *t)
+/* Calls fn for the children of every thread of pid (a child belongs to the thread that forked
+ * it; when that thread ends, to another thread of its process). A process that is gone has
+ * none. */
+static int each_child_of_tasks(pid_t pid, proc_child_fn *fn, void *userdata)
 {
     char path[64];
     struct dirent *de;
@@ -113,17 +135,31 @@ static int add_children(pid_t pid, struct proc_table *t)
     d = opendir(path);
     if (!d)
         return errno == ENOENT || errno == ESRCH ? 0 : -errno;
-    while (r == 0 && (de = readdir(d))) {
+    while (r >= 0 && (de = readdir(d))) {
         char children[sizeof(path) + 2 * sizeof(de->d_name)];
         if (de->d_name[0] < '1' || de->d_name[0] > '9')
             continue;
         snprintf(children, sizeof(children), "%s/%s/children", path, de->d_name);
-        r = add_children_of_task(children, t);
+        r = each_pid_in_file(children, fn, userdata);
         if (r == -ENOENT || r == -ESRCH)
             r = 0; /* the thread ended meanwhile */
     }
     closedir(d);
     return r;
+}
+
+/* The children files need CONFIG_PROC_CHILDREN; every thread has one when it is set. */
+static bool have_children_files(void)
+{
+    return access("/proc/thread-self/children", R_OK) == 0;
+}
+
+static int add_child(pid_t pid, void *userdata)
+{
+    struct proc_entry e;
+
+    /* A child gone since the list was read is not one any more. */
+    return proc_stat_read(pid, &e) == 0 ? proc_table_add(userdata, &e) : 0;
 }
 
 int proc_scan_descendants(pid_t root, struct proc_table *t)
@@ -133,18 +169,33 @@ int proc_scan_descendants(pid_t root, struct proc_table *t)
     int r = 0;
 
     t->len = 0;
-    /* The children files need CONFIG_PROC_CHILDREN; every thread has one when it is set. */
-    if (access("/proc/thread-self/children", R_OK) < 0)
+    if (!have_children_files())
         return errno == ENOENT ? -ENOSYS : -errno;
     /* root itself first (it may be a member, if it is in the group), unless it is gone. */
     if (proc_stat_read(root, &e) == 0 && (r = proc_table_add(t, &e)) < 0)
         return r;
     walked = t->len;
-    r = add_children(root, t);
+    r = each_child_of_tasks(root, add_child, t);
     /* Breadth first: t grows while it is walked, and each entry's children are appended. */
     for (; r == 0 && walked < t->len; walked++)
-        r = add_children(t->v[walked].pid, t);
+        r = each_child_of_tasks(t->v[walked].pid, add_child, t);
     return r;
+}
+
+int proc_each_child(pid_t parent, proc_child_fn *fn, void *userdata)
+{
+    struct proc_table all = {0};
+    int r;
+
+    if (have_children_files())
+        return each_child_of_tasks(parent, fn, userdata);
+    /* No children files (an older or smaller kernel): the whole table, filtered. */
+    r = proc_scan(&all);
+    for (size_t i = 0; r >= 0 && i < all.len; i++)
+        if (all.v[i].ppid == parent)
+            r = fn(all.v[i].pid, userdata);
+    proc_table_free(&all);
+    return r < 0 ? r : 0;
 }
 
 int proc_table_add(struct proc_table *t, const struct proc_entry *e)

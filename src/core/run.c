@@ -4,9 +4,11 @@
  *   STOPPING --grace over--> KILLING (SIGKILL, repeated until nothing is left)
  *   any --command exits (!wait_all) / tree empty (wait_all)--> DONE
  *
- * While stopping or killing, a recheck timer sweeps again with a short backoff: a process
- * forked while the previous sweep ran, or re-parented to us without a SIGCHLD, is found
- * there. Reaping happens in run_reap(), driven by the caller's SIGCHLD. */
+ * While stopping or killing, a recheck timer sweeps again with a short backoff. While
+ * stopping, it only delivers the stop signal to members that existed when it was sent and that
+ * the first sweep missed (re-parented while it walked); what the tree forks during the grace (a
+ * TERM trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
+ * however fast it forks. Reaping happens in run_reap(), driven by the caller's SIGCHLD. */
 #include "run.h"
 
 #include <errno.h>

@@ -73,7 +73,7 @@ int tree_members(const struct proc_table *t, const struct tree_scope *scope,
     for (size_t i = 0; i < t->len; i++) {
         if (resolve(v, t->len, mark, path, i, scope) != IN)
             continue;
-        if (v[i].state == 'Z' || v[i].state == 'X')
+        if (!proc_entry_alive(&v[i]))
             continue;
         r = proc_table_add(ret, &v[i]);
         if (r < 0)

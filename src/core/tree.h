@@ -6,6 +6,9 @@
 
 #include "proc.h"
 
+/* The caller keeps pgid and root pinned while it uses the scope (the engine's own pid, or an
+ * unreaped child): membership checked against them then cannot be fooled by a recycled
+ * number. */
 struct tree_scope {
     pid_t pgid;    /* the job's process group; 0: none (descendants of root only) */
     pid_t root;    /* every descendant of root belongs to the job */
@@ -14,7 +17,8 @@ struct tree_scope {
 
 /* Fills ret with the live members of the job seen in snapshot t: processes in the group,
  * descendants of root, and descendants of group members (those that left with setsid() or
- * setpgid()). Zombies are not members (they cannot be signalled), nor is scope->exclude.
+ * setpgid()). Zombies are not members (they cannot act on a signal), nor is scope->exclude;
+ * a process whose main thread alone has exited is alive (proc_entry_alive()).
  * ret is emptied first. Returns the number of members or -ENOMEM. */
 int tree_members(const struct proc_table *t, const struct tree_scope *scope,
                  struct proc_table *ret);

@@ -246,7 +246,7 @@ static void status_json(struct buf *b, struct members *m)
             buf_add(b, "null");
         buf_add(b, ",\"leaving\":%s,\"members\":[", job->leaving ? "true" : "false");
         for (size_t i = 0; i < m->t.len; i++) {
-            if (m->owner[i] != (int) k || m->t.v[i].state == 'Z' || m->t.v[i].state == 'X')
+            if (m->owner[i] != (int) k || !proc_entry_alive(&m->t.v[i]))
                 continue;
             buf_add(b, "%s%d", first ? "" : ",", (int) m->t.v[i].pid);
             first = false;
@@ -281,7 +281,7 @@ static void status_table(struct buf *b, struct members *m)
                 supervisor_state_name(job->state), pid, pgid, up, job->restarts,
                 job->last_exit[0] ? job->last_exit : "-");
         for (size_t i = 0; i < m->t.len; i++) {
-            if (m->owner[i] != (int) k || m->t.v[i].state == 'Z' || m->t.v[i].state == 'X')
+            if (m->owner[i] != (int) k || !proc_entry_alive(&m->t.v[i]))
                 continue;
             if (n < MEMBERS_SHOWN)
                 buf_add(b, "%s%d", n ? "," : "", (int) m->t.v[i].pid);

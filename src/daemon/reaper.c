@@ -1,18 +1,15 @@
 /* reaper.c: reaping the daemon's adopted orphans without touching libpgsup's children (see
- * reaper.h). The children are listed from /proc/self/task/TID/children, which holds zombies
- * too until they are reaped. */
+ * reaper.h). The children are listed by proc_each_child(), zombies included until they are
+ * reaped. */
 #include "reaper.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include "core/fd.h"
 #include "core/proc.h"
 
 static int cmp_pid(const void *a, const void *b)
@@ -65,74 +62,43 @@ void reaper_free(struct reaper *r)
     *r = (struct reaper){0};
 }
 
-/* Calls fn for each child of ours listed by the kernel. Returns 0 or -errno. */
-static int each_child(struct reaper *r, int (*fn)(struct reaper *r, pid_t pid))
-{
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *de;
-    int n = 0;
+struct visit {
+    struct reaper *r;
+    int count;
+};
 
-    if (!d)
-        return -errno;
-    while ((de = readdir(d))) {
-        char path[300], buf[8192];
-        ssize_t len;
-        size_t have = 0;
-        int fd;
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "%s/children", de->d_name);
-        fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        /* Read in pieces: a long list does not fit one buffer; a pid cut in two at the end
-         * of a piece is carried over to the next. */
-        while ((len = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0 || (len < 0 && errno == EINTR)) {
-            char *p, *end;
-            if (len < 0)
-                continue;
-            have += (size_t) len;
-            buf[have] = '\0';
-            p = buf;
-            for (;;) {
-                long pid = strtol(p, &end, 10);
-                if (end == p || *end == '\0')
-                    break; /* nothing, or a number that may go on in the next piece */
-                if (pid > 0)
-                    n += fn(r, (pid_t) pid);
-                p = end;
-            }
-            have = strlen(p);
-            memmove(buf, p, have + 1);
-        }
-        if (have > 0) {
-            long pid = strtol(buf, NULL, 10);
-            if (pid > 0)
-                n += fn(r, (pid_t) pid);
-        }
-        fd_close(&fd);
-    }
-    closedir(d);
-    return n;
-}
-
-static int reap_one(struct reaper *r, pid_t pid)
+static int reap_one(pid_t pid, void *userdata)
 {
+    struct visit *v = userdata;
     siginfo_t si = {0};
 
-    if (owned(r, pid))
+    if (owned(v->r, pid))
         return 0;
     /* WNOHANG: a live adopted child stays; ECHILD: someone reaped it meanwhile. */
     if (waitid(P_PID, (id_t) pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == pid)
-        return 1;
+        v->count++;
     return 0;
 }
 
-static int count_one(struct reaper *r, pid_t pid)
+static int count_one(pid_t pid, void *userdata)
 {
+    struct visit *v = userdata;
     struct proc_entry e;
 
-    return !owned(r, pid) && proc_stat_read(pid, &e) == 0 && e.state != 'Z';
+    if (!owned(v->r, pid) && proc_stat_read(pid, &e) == 0 && proc_entry_alive(&e))
+        v->count++;
+    return 0;
+}
+
+/* Calls fn for each of our children, as proc_each_child() lists them: from the children files,
+ * or by a full /proc scan where the kernel has none, so that the reaper works there too.
+ * Returns fn's count or -errno. */
+static int each_child(struct reaper *r, proc_child_fn *fn)
+{
+    struct visit v = {.r = r};
+    int err = proc_each_child(getpid(), fn, &v);
+
+    return err < 0 ? err : v.count;
 }
 
 int reaper_reap(struct reaper *r)

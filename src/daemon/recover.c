@@ -4,6 +4,7 @@
  * gone. */
 #include "recover.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/fd.h"
-#include "core/pidfd.h"
+#include "core/pin.h"
 #include "core/timer.h"
 #include "core/tree.h"
 
@@ -29,19 +30,20 @@ struct scan {
     const char **why;
     pid_t *groups;           /* recorded pgids that hold a verified process */
     size_t groups_len;
+    struct pin_chain chain;  /* scratch: a leftover's parent chain */
 };
 
-bool recover_has_marker(pid_t pid, const char *marker, bool exact)
+/* Reads the environment in path into a malloc'd buffer (up to ENVIRON_MAX). Returns the
+ * length (0: none, or unreadable) and sets *ret_buf (NULL when 0). */
+static size_t read_environ(const char *path, char **ret_buf)
 {
-    char path[64], *buf = NULL;
-    size_t len = 0, cap = 0, mlen = strlen(marker);
-    bool found = false;
-    int fd;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int) pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    *ret_buf = NULL;
     if (fd < 0)
-        return false;
+        return 0;
     for (;;) {
         ssize_t n;
         if (len == cap) {
@@ -62,18 +64,79 @@ bool recover_has_marker(pid_t pid, const char *marker, bool exact)
             break;
     }
     fd_close(&fd);
-    for (size_t at = 0; buf && at < len;) {
+    if (len == 0) {
+        free(buf);
+        return 0;
+    }
+    *ret_buf = buf;
+    return len;
+}
+
+static bool environ_holds(const char *buf, size_t len, const char *marker, bool exact)
+{
+    size_t mlen = strlen(marker);
+
+    for (size_t at = 0; at < len;) {
         const char *entry = buf + at;
         const char *end = memchr(entry, '\0', len - at);
         size_t elen = end ? (size_t) (end - entry) : len - at;
-        if (elen >= mlen && memcmp(entry, marker, mlen) == 0 && (!exact || elen == mlen)) {
-            found = true;
-            break;
-        }
+        if (elen >= mlen && memcmp(entry, marker, mlen) == 0 && (!exact || elen == mlen))
+            return true;
         at += elen + 1;
     }
-    free(buf);
+    return false;
+}
+
+/* True if the process's main thread has exited while other threads run (proc_entry_alive()):
+ * its /proc/PID/environ follows the main thread, which has no memory left. */
+static bool main_thread_exited(const struct proc_entry *e)
+{
+    return e->state == 'Z' && e->threads > 1;
+}
+
+/* recover_has_marker() for a process whose stat is known: only one whose main thread has
+ * exited is read through its other threads (each shares the process's memory), so that the
+ * scans do not look into the tasks of every kernel thread, whose environ is empty too. */
+static bool has_marker(const struct proc_entry *e, const char *marker, bool exact)
+{
+    char path[96];
+    char *buf;
+    size_t len;
+    bool found = false;
+    DIR *d;
+    struct dirent *de;
+
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int) e->pid);
+    len = read_environ(path, &buf);
+    if (len > 0 || !main_thread_exited(e)) {
+        found = len > 0 && environ_holds(buf, len, marker, exact);
+        free(buf);
+        return found;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/task", (int) e->pid);
+    d = opendir(path);
+    if (!d)
+        return false;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%.16s/environ", (int) e->pid, de->d_name);
+        len = read_environ(path, &buf);
+        if (len == 0)
+            continue;
+        found = environ_holds(buf, len, marker, exact);
+        free(buf);
+        break;
+    }
+    closedir(d);
     return found;
+}
+
+bool recover_has_marker(pid_t pid, const char *marker, bool exact)
+{
+    struct proc_entry e;
+
+    return proc_stat_read(pid, &e) == 0 && has_marker(&e, marker, exact);
 }
 
 static const struct proc_entry *find(const struct scan *s, pid_t pid)
@@ -177,8 +240,7 @@ static int classify(struct scan *s, const struct recover_spec *spec)
         }
         if (recorded(spec->state, e))
             s->why[i] = "recorded";
-        else if (e->state != 'Z' && e->state != 'X' &&
-                 recover_has_marker(e->pid, spec->marker, spec->exact))
+        else if (proc_entry_alive(e) && has_marker(e, spec->marker, spec->exact))
             s->why[i] = "marker";
         else
             continue;
@@ -188,23 +250,77 @@ static int classify(struct scan *s, const struct recover_spec *spec)
     }
     for (size_t i = 0; i < s->t.len; i++) {
         const struct proc_entry *e = &s->t.v[i];
-        if (resolve(s, i) == IN && e->state != 'Z' && e->state != 'X')
+        if (resolve(s, i) == IN && proc_entry_alive(e))
             alive++;
     }
     return alive;
 }
 
-static void kill_one(const struct proc_entry *e)
-{
-    struct proc_entry now;
-    int pidfd = pidfd_get(e->pid);
+struct proof {
+    const struct scan *s;
+    const struct recover_spec *spec;
+    const struct proc_entry *top; /* the chain's top in the scan: why it is a leftover */
+    const char *why;
+    size_t top_i;                 /* its place in the chain */
+};
 
-    /* pidfd_open: Linux 5.3+; ENOSYS → kill() by pid right after the start-time check. */
-    if (pidfd < 0 && pidfd != -ENOSYS)
-        return; /* gone */
-    if (proc_stat_read(e->pid, &now) == 0 && now.start == e->start)
-        (void) pidfd_kill(pidfd, e->pid, SIGKILL); /* ESRCH: it died meanwhile */
-    fd_close(&pidfd);
+/* Judges a pinned process of a leftover's chain from its fresh facts: the top by the reason
+ * the scan found it for, everything below it only as a child of the one above. */
+static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdata)
+{
+    const struct proof *pf = userdata;
+    const struct proc_entry *e = &p->e;
+
+    if (e->pid <= 1 || e->pid == 2 || e->ppid == 2 || e->pid == getpid())
+        return PIN_REJECT;
+    if (chain_i != pf->top_i)
+        return PIN_IF_PARENT; /* below the top: a leftover as a child of the one above */
+    if (strcmp(pf->why, "marker") == 0)
+        /* The environment is read by number too: still held after the read, it was its own. */
+        return has_marker(e, pf->spec->marker, pf->spec->exact) && pin_holds(p)
+                   ? PIN_ANCHOR
+                   : PIN_REJECT;
+    if (e->start != pf->top->start)
+        return PIN_REJECT;
+    if (strcmp(pf->why, "recorded") == 0)
+        return recorded(pf->spec->state, e) ? PIN_ANCHOR : PIN_REJECT;
+    /* "group": still in the recorded group that a verified process was seen in */
+    return e->pgid == pf->top->pgid && in_groups(pf->s, e->pgid) ? PIN_ANCHOR : PIN_REJECT;
+}
+
+/* Kills the leftover v[i] of the scan through a pidfd, once the reason it was found for holds
+ * on facts read while it (and each parent its reason goes through) was pinned (pin_prove()):
+ * a process that took a leftover's pid since the scan, however soon, is not touched. Returns
+ * 1 if killed, 0 if not (gone, or not proven now: the next scan tries again), or -ENOMEM. */
+static int kill_one(struct scan *s, const struct recover_spec *spec, size_t i)
+{
+    const struct proc_entry *e = &s->t.v[i], *top = e;
+    struct proof pf = {.s = s, .spec = spec};
+    struct pin p = PIN_INIT;
+    int r;
+
+    /* The chain up to the first process found for a reason of its own. */
+    s->chain.len = 0;
+    for (;;) {
+        size_t k = (size_t) (top - s->t.v);
+        if (pin_chain_push(&s->chain, top->pid) < 0)
+            return -ENOMEM;
+        if (!s->why[k] || strcmp(s->why[k], "descendant") != 0 || s->chain.len > s->t.len)
+            break;
+        top = find(s, top->ppid);
+        if (!top)
+            return 0;
+    }
+    pf.top = top;
+    pf.top_i = s->chain.len - 1;
+    pf.why = s->why[top - s->t.v] ? s->why[top - s->t.v] : "marker";
+    r = pin_prove(&s->chain, judge, &pf, &p);
+    if (r < 0)
+        return 0;
+    /* Proven a leftover; if not the process the scan saw, the next scan judges it. */
+    r = p.e.start == e->start && proc_entry_alive(&p.e) && pin_kill(&p, SIGKILL) == 0;
+    pin_close(&p);
+    return r;
 }
 
 int recover_kill(const struct recover_spec *spec, double limit_s, recover_note_fn *note,
@@ -236,10 +352,15 @@ int recover_kill(const struct recover_spec *spec, double limit_s, recover_note_f
         }
         for (size_t i = 0; i < s.t.len; i++) {
             const struct proc_entry *e = &s.t.v[i];
-            if (s.mark[i] != IN || e->state == 'Z' || e->state == 'X')
+            int k;
+            if (s.mark[i] != IN || !proc_entry_alive(e))
                 continue;
-            kill_one(e);
-            if (!tree_contains(&killed, e->pid, e->start)) {
+            k = kill_one(&s, spec, i);
+            if (k < 0) {
+                r = k;
+                goto out;
+            }
+            if (k == 1 && !tree_contains(&killed, e->pid, e->start)) {
                 if (proc_table_add(&killed, e) < 0) {
                     r = -ENOMEM;
                     goto out;
@@ -256,5 +377,6 @@ out:
     free(s.mark);
     free(s.why);
     free(s.groups);
+    pin_chain_free(&s.chain);
     return r;
 }

@@ -7,9 +7,13 @@
  *   - it is in a recorded process group in which such a process was seen in the same scan
  *     (a group's number cannot be reused while a member lives), or
  *   - its parent chain leads to one of the above.
- * Each is killed through a pidfd checked against its start time, and the scan repeats until
- * none is left: what forks meanwhile is found by the next scan. The caller, its ancestors and
- * pid 1 are never touched. */
+ * Each is killed through a pidfd opened before its reason is checked again on facts read while
+ * the pidfd held it (pin.h): its marker read again, its parent pinned above it, its group;
+ * a process that took a leftover's pid since the scan is not touched, even within the same
+ * clock tick. A recorded process is still known by pid and start time alone (the state file
+ * holds nothing more). The scan repeats until none is left: what forks meanwhile is found by
+ * the next scan. The caller, its ancestors and pid 1 are never touched. A process whose main
+ * thread has exited while other threads run is alive (proc_entry_alive()). */
 #pragma once
 #include <stdbool.h>
 #include <sys/types.h>
@@ -33,5 +37,6 @@ typedef void recover_note_fn(const struct proc_entry *e, const char *why, void *
 int recover_kill(const struct recover_spec *spec, double limit_s, recover_note_fn *note,
                  void *userdata);
 
-/* True if the environment of pid holds an entry starting with (exact: equal to) marker. */
+/* True if the environment of pid holds an entry starting with (exact: equal to) marker. The
+ * environment of a process whose main thread has exited is read through a live thread. */
 bool recover_has_marker(pid_t pid, const char *marker, bool exact);

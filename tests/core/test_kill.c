@@ -1,7 +1,12 @@
 /* test_kill.c: the sweep on real processes. This test process is the root of the trees it
  * makes and their subreaper, so it can reap escapees too. Readiness comes through pipes and
  * deaths through pidfds; nothing sleeps to synchronize. Every pid made is recorded, and the
- * teardown kills and reaps what a failed test left behind, by pid. */
+ * teardown kills and reaps what a failed test left behind, by pid.
+ *
+ * Races the sweep must win are made certain by wrapping (-Wl,--wrap) what kill.c calls: kill()
+ * (a member leaves its group just before kill(-pgid)), pidfd_get() (a member's pid goes to a
+ * stranger just before its pidfd is opened, in a PID namespace where that is certain: see
+ * tests/helpers/recycle.h) and proc_scan_descendants() (a snapshot that fails). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +28,42 @@
 #include "core/fd.h"
 #include "core/kill.h"
 #include "core/proc.h"
+#include "recycle.h"
+
+/* --- faults between the sweep's steps ----------------------------------------------------- */
+
+int __real_kill(pid_t pid, int sig);
+int __wrap_kill(pid_t pid, int sig);
+int __real_proc_scan_descendants(pid_t root, struct proc_table *t);
+int __wrap_proc_scan_descendants(pid_t root, struct proc_table *t);
+
+/* Armed (> 0): the next kill(-hop_pgid) first moves hop_pid into a group of its own. */
+static pid_t hop_pid, hop_pgid;
+static int hop_err;
+
+int __wrap_kill(pid_t pid, int sig)
+{
+    if (hop_pid > 0 && pid == -hop_pgid) {
+        pid_t p = hop_pid;
+        hop_pid = 0;
+        /* our child, not exec'd, in our session: we may move it */
+        hop_err = setpgid(p, p) < 0 ? errno : 0;
+    }
+    return __real_kill(pid, sig);
+}
+
+/* Armed: the next snapshot fails, as when memory runs out. */
+static bool snapshot_fails;
+
+int __wrap_proc_scan_descendants(pid_t root, struct proc_table *t)
+{
+    if (snapshot_fails) {
+        snapshot_fails = false;
+        t->len = 0;
+        return -ENOMEM;
+    }
+    return __real_proc_scan_descendants(root, t);
+}
 
 /* Deaths and reports are events; this bound only turns a missed signal into a failure instead
  * of a hang (meson would then kill only our group, and the escapees would stay). */
@@ -378,38 +420,33 @@ static void on_usr(int sig)
     errno = saved;
 }
 
-/* A phase signals each member once; a later sweep signals only the members that appeared
- * since. The member C reports every USR1 as 'U' and USR2 as 'B' on its pipe; a USR2 we send
- * ourselves after a sweep is the barrier: had the sweep sent a USR1, it would come first. On
- * a byte from us, C forks D, which leaves with setsid() and reports likewise on its pipe. */
-static void test_kill_sweep_signals_only_new_members(void **state)
+/* The reporting pair of the sweep tests. C leads a group of its own and reports every USR1 as
+ * 'U' and USR2 as 'B' on c_pipe (after an 'R' once its handlers are set); a USR2 we send
+ * ourselves after a sweep is the barrier: had the sweep sent a USR1, it would come first (the
+ * lower signal is delivered first). C forks D, which leaves with setsid() and reports likewise
+ * on d_pipe, after its pid: at once with cmd_fd < 0, else once a byte arrives on cmd_fd. The
+ * pipes are the callers'; C is tracked, D is the caller's to read and track. */
+static pid_t make_reporters(int cmd_fd, const int c_pipe[2], const int d_pipe[2])
 {
     struct sigaction sa = {.sa_handler = on_usr};
-    int cmd[2], c_pipe[2], d_pipe[2];
-    struct killer k;
-    pid_t c, d;
-    char x = '+';
+    pid_t c;
+    char x;
 
-    (void) state;
-    assert_int_equal(fd_pipe(cmd), 0);
-    assert_int_equal(fd_pipe(c_pipe), 0);
-    assert_int_equal(fd_pipe(d_pipe), 0);
     fflush(NULL);
     c = fork();
     assert_true(c >= 0);
     if (c == 0) {
         /* child C; D below */
+        int c_rd = c_pipe[0], d_rd = d_pipe[0];
         child_begin();
-        fd_close(&cmd[1]);
-        fd_close(&c_pipe[0]);
-        fd_close(&d_pipe[0]);
+        fd_close(&c_rd);
+        fd_close(&d_rd);
         report_fd = c_pipe[1];
         if (setpgid(0, 0) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0 ||
             sigaction(SIGUSR2, &sa, NULL) < 0 || fd_write_all(report_fd, "R", 1) < 0)
             _exit(101);
-        if (fd_read_all(cmd[0], &x, 1) == 1) {
-            pid_t me;
-            d = fork();
+        if (cmd_fd < 0 || fd_read_all(cmd_fd, &x, 1) == 1) {
+            pid_t d = fork(), me;
             if (d < 0)
                 _exit(102);
             if (d == 0) {
@@ -424,30 +461,45 @@ static void test_kill_sweep_signals_only_new_members(void **state)
     if (setpgid(c, c) < 0)
         assert_true(errno == EACCES || errno == ESRCH);
     track(c);
+    assert_int_equal(read_byte(c_pipe[0]), 'R');
+    return c;
+}
+
+/* A graceful phase gives the tree one signal: the group and every member that existed get it
+ * once; what the tree forks afterwards (a TERM trap's cleanup command: D here) is left to
+ * finish by every later sweep of the phase. Only the KILL phase signals everyone on every
+ * sweep. */
+static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **state)
+{
+    int cmd[2], c_pipe[2], d_pipe[2];
+    struct killer k;
+    pid_t c, d;
+    char x = '+';
+
+    (void) state;
+    assert_int_equal(fd_pipe(cmd), 0);
+    assert_int_equal(fd_pipe(c_pipe), 0);
+    assert_int_equal(fd_pipe(d_pipe), 0);
+    c = make_reporters(cmd[0], c_pipe, d_pipe);
     fd_close(&cmd[0]);
     fd_close(&c_pipe[1]);
     fd_close(&d_pipe[1]);
-    assert_int_equal(read_byte(c_pipe[0]), 'R');
 
     kill_init(&k, &(struct tree_scope){.pgid = c, .root = getpid(), .exclude = getpid()});
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 1);
     assert_int_equal(read_byte(c_pipe[0]), 'U');
 
-    /* D appears: the next sweep signals D, not C again */
+    /* D appears after the signal: no later sweep of the phase signals it, nor C again */
     assert_int_equal(fd_write_all(cmd[1], &x, 1), 0);
     d = read_pid(d_pipe[0]);
     track(d);
-    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
-    assert_int_equal(read_byte(d_pipe[0]), 'U');
-    assert_int_equal(kill(c, SIGUSR2), 0);
-    assert_int_equal(read_byte(c_pipe[0]), 'B');
-
-    /* nothing new: nobody is signalled */
-    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
-    assert_int_equal(kill(d, SIGUSR2), 0);
-    assert_int_equal(read_byte(d_pipe[0]), 'B');
-    assert_int_equal(kill(c, SIGUSR2), 0);
-    assert_int_equal(read_byte(c_pipe[0]), 'B');
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
+        assert_int_equal(kill(d, SIGUSR2), 0);
+        assert_int_equal(read_byte(d_pipe[0]), 'B');
+        assert_int_equal(kill(c, SIGUSR2), 0);
+        assert_int_equal(read_byte(c_pipe[0]), 'B');
+    }
 
     /* a new phase starts over: everyone gets its signal again */
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 2);
@@ -463,6 +515,140 @@ static void test_kill_sweep_signals_only_new_members(void **state)
     kill_free(&k);
 }
 
+/* Waits until the clock tick in which pid started is over, so that "started before the
+ * phase" is certain for it. */
+static void wait_tick_after_start_of(pid_t pid)
+{
+    struct proc_entry e;
+
+    assert_int_equal(proc_stat_read(pid, &e), 0);
+    while (proc_boot_ticks() <= e.start) {
+        struct timespec ms = {.tv_nsec = 1000 * 1000};
+        (void) nanosleep(&ms, NULL); /* waits for the clock, not for another process */
+    }
+}
+
+/* The phase's snapshot fails (no memory): the group gets its signal anyway, and the escapee D,
+ * which existed before the signal, is still owed it: a later sweep of the phase delivers it,
+ * once. */
+static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
+{
+    int c_pipe[2], d_pipe[2];
+    struct notes notes = {0};
+    struct killer k;
+    pid_t c, d;
+
+    (void) state;
+    assert_int_equal(fd_pipe(c_pipe), 0);
+    assert_int_equal(fd_pipe(d_pipe), 0);
+    c = make_reporters(-1, c_pipe, d_pipe);
+    fd_close(&c_pipe[1]);
+    fd_close(&d_pipe[1]);
+    d = read_pid(d_pipe[0]);
+    track(d);
+    wait_tick_after_start_of(d);
+
+    kill_init(&k, &(struct tree_scope){.pgid = c, .root = getpid(), .exclude = getpid()});
+    snapshot_fails = true;
+    assert_int_equal(kill_phase(&k, SIGUSR1, note_cb, &notes), -ENOMEM);
+    assert_false(snapshot_fails);
+    assert_int_equal(read_byte(c_pipe[0]), 'U');
+    assert_int_equal(notes.len, 1); /* the group note alone: nobody was seen */
+    assert_int_equal(kill_sweep(&k, note_cb, &notes), 2);
+    assert_int_equal(read_byte(d_pipe[0]), 'U');
+    assert_int_equal(notes.len, 2);
+    assert_int_equal(notes.v[1].pid, d);
+    assert_true(notes.v[1].escapee);
+    /* once: the next sweep leaves both alone */
+    assert_int_equal(kill_sweep(&k, NULL, NULL), 2);
+    assert_int_equal(kill(d, SIGUSR2), 0);
+    assert_int_equal(read_byte(d_pipe[0]), 'B');
+    assert_int_equal(kill(c, SIGUSR2), 0);
+    assert_int_equal(read_byte(c_pipe[0]), 'B');
+
+    assert_int_equal(kill_phase(&k, SIGKILL, NULL, NULL), 2);
+    assert_true(WIFSIGNALED(reap(c)));
+    assert_true(WIFSIGNALED(reap(d)));
+    fd_close(&c_pipe[0]);
+    fd_close(&d_pipe[0]);
+    kill_free(&k);
+}
+
+/* A member leaves the group (setpgid) after the snapshot saw it there and before kill(-pgid):
+ * the group signal misses it. The sweep must notice (the member is not in the group after
+ * the signal) and signal it on its own; with --kill-after 0 nothing else ever would. */
+static void test_kill_phase_reaches_member_that_left_the_group_before_the_signal(void **state)
+{
+    struct notes notes = {0};
+    struct proc_entry e;
+    struct killer k;
+    pid_t leader, hopper;
+    int st;
+
+    (void) state;
+    leader = make_group(false, NULL);
+    fflush(NULL);
+    hopper = fork();
+    assert_true(hopper >= 0);
+    if (hopper == 0) {
+        /* child: waits. Only we move it between groups: had it joined the leader's group
+         * itself, it could do so after the hop and undo it. */
+        child_begin();
+        child_wait();
+    }
+    assert_int_equal(setpgid(hopper, leader), 0); /* not exec'd, in our session: allowed */
+    track(hopper);
+    assert_int_equal(proc_stat_read(hopper, &e), 0);
+    assert_int_equal(e.pgid, leader);
+
+    kill_init(&k, &(struct tree_scope){.pgid = leader, .root = getpid(), .exclude = getpid()});
+    hop_pgid = leader;
+    hop_pid = hopper;
+    assert_int_equal(kill_phase(&k, SIGTERM, note_cb, &notes), 2);
+    assert_int_equal(hop_pid, 0); /* the hop happened, right before the group signal */
+    assert_int_equal(hop_err, 0);
+
+    st = reap(leader);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    st = reap(hopper);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    /* the group reached one member; the hopper was signalled on its own */
+    assert_int_equal(notes.len, 2);
+    assert_true(notes.v[0].group);
+    assert_int_equal(notes.v[0].count, 1);
+    assert_int_equal(notes.v[1].pid, hopper);
+    assert_true(notes.v[1].escapee);
+    kill_free(&k);
+}
+
+/* In the recycling namespace: the victim, a member of the parent's tree, dies and a stranger
+ * takes its pid in the same clock tick, after the sweep's snapshot and before it opens the
+ * victim's pidfd. The stranger must not get the sweep's SIGKILL. */
+static int sweep_recycled(const struct recycle *r, void *arg)
+{
+    struct killer k;
+    int n;
+
+    (void) arg;
+    kill_init(&k, &(struct tree_scope){.root = r->parent, .exclude = r->parent});
+    n = kill_phase(&k, SIGKILL, NULL, NULL);
+    kill_free(&k);
+    return n;
+}
+
+static void test_kill_phase_spares_stranger_with_recycled_pid(void **state)
+{
+    int r;
+
+    (void) state;
+    r = recycle_test(NULL, sweep_recycled, NULL);
+    if (r == 77)
+        skip();
+    assert_int_equal(r, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,7 +656,12 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(test_kill_phase_term_continues_stopped_member, teardown),
         cmocka_unit_test_teardown(test_kill_phase_spares_outsiders, teardown),
-        cmocka_unit_test_teardown(test_kill_sweep_signals_only_new_members, teardown),
+        cmocka_unit_test_teardown(test_kill_sweep_spares_what_the_tree_forks_after_the_signal,
+                                  teardown),
+        cmocka_unit_test_teardown(test_kill_sweep_reaches_escapee_the_phase_missed, teardown),
+        cmocka_unit_test_teardown(
+            test_kill_phase_reaches_member_that_left_the_group_before_the_signal, teardown),
+        cmocka_unit_test_teardown(test_kill_phase_spares_stranger_with_recycled_pid, teardown),
     };
 
     return cmocka_run_group_tests_name("kill", tests, setup_group, teardown_group);

@@ -1,6 +1,8 @@
 /* test_proc.c: the /proc readers. proc_stat_parse() on made-up stat lines (names with spaces
  * and parentheses, zombies, junk), then proc_stat_read() and proc_scan() on this process. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -206,6 +208,178 @@ static void test_proc_stat_read_zombie_child(void **state)
     assert_int_equal(e.state, 'Z');
 }
 
+static void test_proc_stat_parse_threads(void **state)
+{
+    /* a process whose main thread has exited while two others run: 'Z', 3 threads */
+    static const char line[] = "77 (srv) Z 1 77 77 0 -1 4227148 54 0 0 0 0 0 0 0 20 0 3 0 4242 "
+                               "0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 "
+                               "0 0 0 0 0 0 0 0\n";
+    char zombie[512];
+    struct proc_entry e = poison;
+
+    (void) state;
+    assert_int_equal(proc_stat_parse(line, &e), 0);
+    expect_entry(&e, 77, 1, 77, 77, 'Z', 4242ULL);
+    assert_int_equal(e.threads, 3);
+    assert_true(proc_entry_alive(&e));
+    /* a true zombie: its main thread is all that is left */
+    make_line(zombie, sizeof(zombie), 555, "defunct", 'Z', 1, 500, 500, 42ULL);
+    assert_int_equal(proc_stat_parse(zombie, &e), 0);
+    assert_int_equal(e.threads, 1);
+    assert_false(proc_entry_alive(&e));
+    e.state = 'X';
+    assert_false(proc_entry_alive(&e));
+    e.state = 'T';
+    assert_true(proc_entry_alive(&e));
+}
+
+static int main_thread_report_fd = -1, main_thread_hold_fd = -1;
+static pthread_t main_thread;
+
+static void *outlive_main_thread(void *arg)
+{
+    char c = 'j';
+
+    (void) arg;
+    /* Joinable: the kernel clears the main thread's tid as it exits, which ends the join. */
+    if (pthread_join(main_thread, NULL) != 0 || fd_write_all(main_thread_report_fd, &c, 1) < 0)
+        _exit(101);
+    (void) fd_read_all(main_thread_hold_fd, &c, 1); /* until the test closes its end */
+    _exit(0);
+}
+
+/* A real process whose main thread called pthread_exit() while another thread lives: /proc
+ * says 'Z', yet it is alive. Once its last thread is gone, it is a true zombie. */
+static void test_proc_stat_read_live_process_whose_main_thread_exited(void **state)
+{
+    struct proc_entry e = poison;
+    int hold[2], report[2];
+    siginfo_t si;
+    pid_t pid;
+    char c;
+
+    (void) state;
+    assert_int_equal(fd_pipe(hold), 0);
+    assert_int_equal(fd_pipe(report), 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        pthread_t t;
+        fd_close(&hold[1]);
+        fd_close(&report[0]);
+        main_thread_hold_fd = hold[0];
+        main_thread_report_fd = report[1];
+        main_thread = pthread_self();
+        if (pthread_create(&t, NULL, outlive_main_thread, NULL) != 0)
+            _exit(102);
+        pthread_exit(NULL);
+    }
+    fd_close(&hold[0]);
+    fd_close(&report[1]);
+    assert_int_equal(fd_read_all(report[0], &c, 1), 1);
+    fd_close(&report[0]);
+    /* The join ends as the main thread leaves its memory; it shows 'Z' a moment later, once
+     * its exit is complete. No event marks that moment: poll, bounded. */
+    for (int i = 0; i < 5000; i++) {
+        assert_int_equal(proc_stat_read(pid, &e), 0);
+        if (e.state == 'Z')
+            break;
+        (void) sched_yield();
+        (void) usleep(1000);
+    }
+    assert_int_equal(e.state, 'Z');
+    assert_int_equal(e.threads, 2);
+    assert_true(proc_entry_alive(&e));
+
+    fd_close(&hold[1]); /* the thread exits, and the process with it */
+    memset(&si, 0, sizeof(si));
+    assert_int_equal(waitid(P_PID, (id_t) pid, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(proc_stat_read(pid, &e), 0);
+    assert_int_equal(e.state, 'Z');
+    assert_int_equal(e.threads, 1);
+    assert_false(proc_entry_alive(&e));
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+static void test_proc_boot_ticks_follows_start_times(void **state)
+{
+    struct proc_entry e = poison;
+    unsigned long long before = proc_boot_ticks(), after;
+    pid_t pid;
+
+    (void) state;
+    assert_true(before > 0);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0); /* child */
+    assert_int_equal(proc_stat_read(pid, &e), 0);
+    after = proc_boot_ticks();
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    /* the same clock, the same rounding: the child started between the two readings */
+    assert_true(before <= e.start);
+    assert_true(e.start <= after);
+}
+
+static int add_pid(pid_t pid, void *userdata)
+{
+    struct proc_table *t = userdata;
+
+    return proc_table_add(t, &(struct proc_entry){.pid = pid});
+}
+
+static int stop_calls;
+
+static int stop_at_first(pid_t pid, void *userdata)
+{
+    (void) pid;
+    (void) userdata;
+    stop_calls++;
+    return -ECANCELED;
+}
+
+static void test_proc_each_child_lists_live_and_zombie_children(void **state)
+{
+    struct proc_table t = {0};
+    int hold[2];
+    pid_t live, dead;
+    siginfo_t si;
+    char c;
+
+    (void) state;
+    assert_int_equal(fd_pipe(hold), 0);
+    fflush(NULL);
+    live = fork();
+    assert_true(live >= 0);
+    if (live == 0) {
+        fd_close(&hold[1]);
+        (void) fd_read_all(hold[0], &c, 1);
+        _exit(0);
+    }
+    fd_close(&hold[0]);
+    dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    memset(&si, 0, sizeof(si));
+    assert_int_equal(waitid(P_PID, (id_t) dead, &si, WEXITED | WNOWAIT), 0);
+
+    assert_int_equal(proc_each_child(getpid(), add_pid, &t), 0);
+    assert_int_equal(t.len, 2);
+    assert_true((t.v[0].pid == live && t.v[1].pid == dead) ||
+                (t.v[0].pid == dead && t.v[1].pid == live));
+    /* fn's error ends the walk and is returned */
+    stop_calls = 0;
+    assert_int_equal(proc_each_child(getpid(), stop_at_first, NULL), -ECANCELED);
+    assert_int_equal(stop_calls, 1);
+    fd_close(&hold[1]);
+    assert_int_equal(waitpid(live, NULL, 0), live);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    proc_table_free(&t);
+}
+
 static void test_proc_stat_read_nonexistent_is_esrch(void **state)
 {
     struct proc_entry e = poison;
@@ -408,6 +582,10 @@ int main(void)
         cmocka_unit_test(test_proc_stat_parse_rejects_malformed),
         cmocka_unit_test(test_proc_stat_read_self),
         cmocka_unit_test(test_proc_stat_read_zombie_child),
+        cmocka_unit_test(test_proc_stat_parse_threads),
+        cmocka_unit_test(test_proc_stat_read_live_process_whose_main_thread_exited),
+        cmocka_unit_test(test_proc_boot_ticks_follows_start_times),
+        cmocka_unit_test(test_proc_each_child_lists_live_and_zombie_children),
         cmocka_unit_test(test_proc_stat_read_nonexistent_is_esrch),
         cmocka_unit_test(test_proc_scan_finds_self_and_parent),
         cmocka_unit_test(test_proc_scan_lists_each_pid_once),

@@ -26,8 +26,12 @@
 #define ROOT 100
 #define GROUP 200
 
-/* pid, ppid, pgid, sid, state; the start time is derived from the pid */
-#define P(pid, ppid, pgid, sid, st) {(pid), (ppid), (pgid), (sid), (st), (pid) * 10ULL + 7}
+/* pid, ppid, pgid, sid, state; one thread; the start time is derived from the pid */
+#define P(pid, ppid, pgid, sid, st) PT(pid, ppid, pgid, sid, st, 1)
+/* the same with n threads (a zombie main thread still counts as one) */
+#define PT(pid_, ppid_, pgid_, sid_, st, n)                                                     \
+    {.pid = (pid_), .ppid = (ppid_), .pgid = (pgid_), .sid = (sid_), .state = (st),             \
+     .threads = (n), .start = (pid_) * 10ULL + 7}
 
 static const struct proc_entry world[] = {
     P(1, 0, 1, 1, 'S'),
@@ -175,6 +179,27 @@ static void test_tree_members_excludes_zombies(void **state)
     assert_false(is_member(world, LEN(world), job, 202));
     assert_false(is_member(world, LEN(world), job, 203));
     assert_false(is_member(world, LEN(world), job, 303));
+}
+
+/* A process whose main thread called pthread_exit() while another thread runs shows 'Z' in
+ * /proc/PID/stat, with the zombie main thread still counted among its threads: it lives, and
+ * kill(2) reaches it. A true zombie has one thread (its main one) left. */
+static void test_tree_members_keeps_process_whose_main_thread_exited(void **state)
+{
+    static const struct proc_entry v[] = {
+        P(1, 0, 1, 1, 'S'),
+        P(ROOT, 1, ROOT, ROOT, 'S'),
+        P(200, ROOT, GROUP, ROOT, 'S'),
+        PT(300, 200, 300, 300, 'Z', 2), /* setsid() escapee, main thread gone */
+        P(301, 300, 300, 300, 'S'),     /* forked by its live thread */
+        PT(400, ROOT, 400, 400, 'Z', 3),
+        PT(500, ROOT, 500, 500, 'Z', 1), /* a true zombie */
+        PT(600, ROOT, 600, 600, 'X', 1),
+    };
+    static const int want[] = {200, 300, 301, 400};
+
+    (void) state;
+    expect_members(v, LEN(v), job, want, LEN(want));
 }
 
 static void test_tree_members_excludes_exclude(void **state)
@@ -351,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_tree_members_finds_orphan_of_root),
         cmocka_unit_test(test_tree_members_ignores_outsiders),
         cmocka_unit_test(test_tree_members_excludes_zombies),
+        cmocka_unit_test(test_tree_members_keeps_process_whose_main_thread_exited),
         cmocka_unit_test(test_tree_members_excludes_exclude),
         cmocka_unit_test(test_tree_members_pgid_zero_is_descendants_of_root),
         cmocka_unit_test(test_tree_members_pgid_zero_ignores_kernel_threads),

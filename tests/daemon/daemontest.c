@@ -156,7 +156,7 @@ static int cmd_zombies(int argc, char **argv)
     while (procscan_list_all(&t) == 0) {
         size_t n = 0;
         for (size_t i = 0; i < t.len; i++)
-            if (t.v[i].state == 'Z' && under(&t, t.v[i].ppid, root))
+            if (!procscan_alive(&t.v[i]) && under(&t, t.v[i].ppid, root))
                 n++;
         if (n == 0) {
             ok = true;
@@ -165,7 +165,7 @@ static int cmd_zombies(int argc, char **argv)
         if (procscan_now_s() > limit) {
             fprintf(stderr, "daemontest: FAIL: %zu zombie(s) under %d:\n", n, (int) root);
             for (size_t i = 0; i < t.len; i++)
-                if (t.v[i].state == 'Z' && under(&t, t.v[i].ppid, root))
+                if (!procscan_alive(&t.v[i]) && under(&t, t.v[i].ppid, root))
                     print_process("zombie", &t.v[i]);
             break;
         }

@@ -13,6 +13,10 @@
  *                re-parented to the nearest subreaper
  *   ignore-term  a child that ignores SIGTERM (the leader does not)
  *   stopped      a child whose own child has stopped itself with raise(SIGSTOP)
+ *   main-thread-exited
+ *                a child that calls setsid(), starts a thread and ends its main thread with
+ *                pthread_exit(): /proc/PID/stat shows it as a zombie ('Z') while its other
+ *                thread keeps it alive
  *
  * Every process of the tree writes its pid on an internal pipe once it is in its final state
  * (signal disposition set, session left, stopped); the leader waits for all of them and for
@@ -24,6 +28,7 @@
  * Exit status 2: usage error; 1: the tree could not be built. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -174,11 +179,61 @@ static void part_stopped_parent(long arg)
     report_and_sleep();
 }
 
+static pthread_t main_thread; /* of a main-thread-exited process */
+
+/* True once /proc shows our main thread as a zombie. */
+static bool main_thread_is_zombie(void)
+{
+    char buf[512], *p;
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+    if (fd >= 0)
+        (void) close(fd); /* read-only */
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+static void *outlive_main_thread(void *arg)
+{
+    (void) arg;
+    /* The join ends as the main thread leaves its memory; /proc shows it as a zombie a moment
+     * later, once its exit is complete. That moment has no event: poll it, so that "ready"
+     * means the shape under test really stands. */
+    if (pthread_join(main_thread, NULL) != 0)
+        _exit(1);
+    for (int i = 0; i < 10000 && !main_thread_is_zombie(); i++) {
+        struct timespec ms = {.tv_nsec = 1000 * 1000};
+        (void) nanosleep(&ms, NULL);
+    }
+    if (!main_thread_is_zombie())
+        _exit(1);
+    report_and_sleep();
+    return NULL;
+}
+
+static void part_main_thread_exited(long arg)
+{
+    pthread_t t;
+
+    (void) arg;
+    if (setsid() < 0)
+        _exit(1);
+    main_thread = pthread_self();
+    /* A fork of single-threaded mktree: starting a thread here is safe. */
+    if (pthread_create(&t, NULL, outlive_main_thread, NULL) != 0)
+        _exit(1);
+    pthread_exit(NULL);
+}
+
 static _Noreturn void usage(void)
 {
     fputs("usage: mktree [--exit N] PART...\n"
           "PART: plain | chain N | fanout N | setsid | setsid-tree | doublefork | ignore-term |"
-          " stopped\n",
+          " stopped | main-thread-exited\n",
           stderr);
     exit(2);
 }
@@ -324,6 +379,10 @@ static size_t build_parts(int argc, char **argv, int i, bool build, pid_t *middl
         } else if (strcmp(part, "ignore-term") == 0) {
             if (build)
                 fork_part(part_ignore_term, 0, true);
+            expected += 1;
+        } else if (strcmp(part, "main-thread-exited") == 0) {
+            if (build)
+                fork_part(part_main_thread_exited, 0, true);
             expected += 1;
         } else if (strcmp(part, "stopped") == 0) {
             if (build)

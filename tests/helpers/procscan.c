@@ -85,13 +85,18 @@ int procscan_stat(pid_t pid, struct procscan_proc *ret)
     char *text, *p, state;
     ssize_t len = procscan_read(pid, "stat", &text);
     int ppid, r = -EINVAL;
+    unsigned threads;
 
     if (len < 0)
         return (int) len;
     /* The command name may hold anything, ')' included: the fields follow the last ')'. */
     p = strrchr(text, ')');
-    if (p && sscanf(p + 1, " %c %d", &state, &ppid) == 2) {
-        *ret = (struct procscan_proc){.pid = pid, .ppid = ppid, .state = state};
+    /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+     * cutime cstime priority nice num_threads */
+    if (p && sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %u",
+                    &state, &ppid, &threads) == 3) {
+        *ret = (struct procscan_proc){.pid = pid, .ppid = ppid, .state = state,
+                                      .threads = threads};
         r = 0;
     }
     free(text);
@@ -100,7 +105,7 @@ int procscan_stat(pid_t pid, struct procscan_proc *ret)
 
 bool procscan_alive(const struct procscan_proc *p)
 {
-    return p->state != 'Z' && p->state != 'X';
+    return (p->state != 'Z' && p->state != 'X') || p->threads > 1;
 }
 
 bool procscan_is_alive(pid_t pid)
@@ -124,18 +129,55 @@ bool procscan_env_holds(const char *env, size_t len, const char *entry)
     return false;
 }
 
-bool procscan_has_entry(pid_t pid, const char *entry, const char *also)
+static bool environ_has(pid_t pid, const char *name, const char *entry, const char *also,
+                        bool *ret_read)
 {
     char *env;
-    ssize_t len = procscan_read(pid, "environ", &env);
+    ssize_t len = procscan_read(pid, name, &env);
     bool found;
 
+    *ret_read = len > 0;
     if (len < 0)
         return false;
     found = procscan_env_holds(env, (size_t) len, entry) &&
             (!also || procscan_env_holds(env, (size_t) len, also));
     free(env);
     return found;
+}
+
+/* procscan_has_entry() for a process whose stat is known: only one whose main thread has
+ * exited is read through its live threads (a kernel thread's environ is empty too, and there
+ * are many: each scan would look into all their tasks). */
+static bool has_entry(const struct procscan_proc *e, const char *entry, const char *also)
+{
+    char name[64];
+    struct dirent *de;
+    bool read = false, found = environ_has(e->pid, "environ", entry, also, &read);
+    DIR *d;
+
+    if (read || e->state != 'Z' || e->threads < 2)
+        return found;
+    /* The main thread has exited: the file follows it, and it has no memory left. A live
+     * thread shares the process's memory: its own file tells. */
+    snprintf(name, sizeof(name), "/proc/%d/task", (int) e->pid);
+    d = opendir(name);
+    if (!d)
+        return false;
+    while (!read && (de = readdir(d))) {
+        if (!isdigit((unsigned char) de->d_name[0]))
+            continue;
+        snprintf(name, sizeof(name), "task/%.16s/environ", de->d_name);
+        found = environ_has(e->pid, name, entry, also, &read);
+    }
+    (void) closedir(d); /* a directory stream: nothing to lose */
+    return found;
+}
+
+bool procscan_has_entry(pid_t pid, const char *entry, const char *also)
+{
+    struct procscan_proc e;
+
+    return procscan_stat(pid, &e) == 0 && has_entry(&e, entry, also);
 }
 
 void procscan_cmdline(pid_t pid, char *buf, size_t buf_len)
@@ -238,7 +280,7 @@ static int visit_snap(const struct procscan_proc *e, void *userdata)
     if (e->ppid == f->self)
         r = list_push(&f->s->children, e);
     /* A zombie has no environment left: never marked; the children list finds our own. */
-    if (r == 0 && procscan_alive(e) && procscan_has_entry(e->pid, f->mark, f->also))
+    if (r == 0 && procscan_alive(e) && has_entry(e, f->mark, f->also))
         r = list_push(&f->s->marked, e);
     return r;
 }

@@ -13,7 +13,8 @@
 /* What the checks need of /proc/PID/stat. */
 struct procscan_proc {
     pid_t pid, ppid;
-    char state; /* 'R', 'S', 'T', 'Z' (zombie), 'X' (dead)... */
+    char state;       /* 'R', 'S', 'T', 'Z' (zombie), 'X' (dead)...: of the main thread */
+    unsigned threads; /* live threads, plus the main thread while it is a zombie */
 };
 
 /* A growing array of processes; zero-initialised is empty, procscan_list_free() empties it. */
@@ -44,7 +45,8 @@ ssize_t procscan_read(pid_t pid, const char *name, char **ret_buf);
 /* Parses /proc/PID/stat. Returns 0, or -errno (-ENOENT, -ESRCH: gone; -EINVAL: unreadable). */
 int procscan_stat(pid_t pid, struct procscan_proc *ret);
 
-/* True unless the process is a zombie or dead. */
+/* True unless the process is a zombie or dead. A process whose main thread has exited while
+ * another thread runs shows 'Z' yet lives: more than one thread counts as alive. */
 bool procscan_alive(const struct procscan_proc *p);
 
 /* True if pid exists and is not a zombie. */
@@ -55,7 +57,8 @@ bool procscan_is_alive(pid_t pid);
 bool procscan_env_holds(const char *env, size_t len, const char *entry);
 
 /* True if the environment of pid holds entry, and also also unless it is NULL (one read: both
- * are of the same process). False for a zombie, which has no environment left. */
+ * are of the same process). False for a zombie, which has no environment left; a process whose
+ * main thread has exited is read through one of its live threads. */
 bool procscan_has_entry(pid_t pid, const char *entry, const char *also);
 
 /* pid's command line, printable, in buf: for messages. */

@@ -18,6 +18,10 @@
  *   --stderr-prefix STR  ... each starting with STR
  *   --build-limit S      give up waiting for the tree after S seconds (default 20)
  *   --exit-limit S       give up waiting for pgsup to exit after S seconds (default 30)
+ *   --file-written PATH  after pgsup exits, PATH must exist (it is removed before pgsup
+ *                        starts): what a command's cleanup writes when it was let finish
+ *   --file-not-written PATH
+ *                        ... PATH must not exist
  *
  * Every process of the tree is recognised by a marker, PGSUP_TEST_MARK=<pid>-<random>, put in
  * the environment of pgsup and so inherited by the whole tree. treecheck is a child subreaper:
@@ -69,6 +73,8 @@ struct options {
     long stderr_lines;   /* < 0: any number of lines */
     const char *stderr_prefix;
     double build_limit_s, exit_limit_s;
+    const char *file;    /* NULL: none */
+    bool file_wanted;    /* file must exist (--file-written), else must not */
     char **argv;
 };
 
@@ -220,7 +226,8 @@ static _Noreturn void usage(const char *fmt, ...)
     va_end(ap);
     fputs("\nusage: treecheck [--expect-exit N | --expect-signal SIG] [--members N] [--ready]\n"
           "         [--send SIG] [--kill-engine] [--settle S] [--stderr-lines N]\n"
-          "         [--stderr-prefix STR] [--build-limit S] [--exit-limit S] -- PGSUP ARG...\n",
+          "         [--stderr-prefix STR] [--build-limit S] [--exit-limit S]\n"
+          "         [--file-written PATH | --file-not-written PATH] -- PGSUP ARG...\n",
           stderr);
     exit(2);
 }
@@ -252,7 +259,7 @@ static double parse_seconds(const char *opt, const char *s)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     enum { EXIT = 256, SIGNAL, MEMBERS, READY, SEND, KILL_ENGINE, SETTLE, LINES, PREFIX,
-           BUILD_LIMIT, EXIT_LIMIT };
+           BUILD_LIMIT, EXIT_LIMIT, FILE_WRITTEN, FILE_NOT_WRITTEN };
     static const struct option longopts[] = {
         {"expect-exit", required_argument, NULL, EXIT},
         {"expect-signal", required_argument, NULL, SIGNAL},
@@ -265,6 +272,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"stderr-prefix", required_argument, NULL, PREFIX},
         {"build-limit", required_argument, NULL, BUILD_LIMIT},
         {"exit-limit", required_argument, NULL, EXIT_LIMIT},
+        {"file-written", required_argument, NULL, FILE_WRITTEN},
+        {"file-not-written", required_argument, NULL, FILE_NOT_WRITTEN},
         {NULL, 0, NULL, 0},
     };
     bool have_expect = false;
@@ -312,6 +321,13 @@ static void parse_options(int argc, char **argv, struct options *o)
             break;
         case EXIT_LIMIT:
             o->exit_limit_s = parse_seconds("--exit-limit", optarg);
+            break;
+        case FILE_WRITTEN:
+        case FILE_NOT_WRITTEN:
+            if (o->file)
+                usage("--file-written and --file-not-written: one only");
+            o->file = optarg;
+            o->file_wanted = c == FILE_WRITTEN;
             break;
         default:
             usage("unknown option or missing value: '%s'", argv[optind - 1]);
@@ -784,6 +800,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "treecheck: out of memory\n");
         return 1;
     }
+    if (o.file && unlink(o.file) < 0 && errno != ENOENT) {
+        fprintf(stderr, "treecheck: cannot remove '%s': %s\n", o.file, strerror(errno));
+        return 1;
+    }
     fprintf(stderr, "treecheck: %s\n", mark);
     pid = start_pgsup(o.argv, envp, err_fd);
     if (ready_fds[1] >= 0)
@@ -815,6 +835,11 @@ int main(int argc, char **argv)
     }
     if (check_nothing_left(o.settle_s, &waited_s) < 0)
         ok = false;
+    /* After the check: nothing of the tree is left that could still write it. */
+    if (o.file && (access(o.file, F_OK) == 0) != o.file_wanted) {
+        fail_msg("'%s' was%s written", o.file, o.file_wanted ? " not" : "");
+        ok = false;
+    }
     /* Last: with --settle, the engine may write until it is gone. */
     stderr_checked = true;
     if (check_stderr(&o, err_fd) < 0)

@@ -371,6 +371,54 @@ static void test_async_kill_after_never(void **state)
     assert_false(t.r.killed);
 }
 
+/* A graceful stop lets the tree shut down: the shell's TERM trap runs a cleanup that takes 1 s
+ * and then writes a file. The cleanup's processes start after the stop signal: they get no
+ * second one, and within a 3 s grace the file is written and the shell exits 0; with 0.2 s
+ * the grace's KILL ends them first, and nothing is left. */
+static void terminate_trap_cleanup(double grace_s, bool finishes)
+{
+    char path[96], script[256];
+    const char *const argv[] = {"sh", "-c", script, NULL};
+    const char *tmp = getenv("TMPDIR");
+    struct trial t;
+    pid_t pid = 0;
+
+    snprintf(path, sizeof(path), "%s/pgsup-lib-trap-%d.out", tmp && *tmp ? tmp : "/tmp",
+             (int) getpid());
+    (void) unlink(path); /* ENOENT: as it should be */
+    snprintf(script, sizeof(script),
+             "trap 'sleep 1 && echo done > %s; exit 0' TERM; sleep 1000 & echo ready $$ >&$"
+             PROCMARK_READY_VAR "; wait",
+             path);
+    trial_init(&t, argv);
+    assert_int_equal(trial_start_ready(&t, &pid, 1), 1);
+    assert_int_equal(pgsup_terminate(t.p, grace_s), 0);
+    trial_finish(&t, finishes ? "after a graceful stop" : "after a short grace");
+    if ((access(path, F_OK) == 0) != finishes)
+        fail_msg("grace %.1f s: the cleanup's file was%s written", grace_s,
+                 finishes ? " not" : "");
+    (void) unlink(path);
+    if (finishes) {
+        assert_int_equal(t.r.exit_code, 0);
+        assert_false(t.r.killed);
+    } else {
+        assert_int_equal(t.r.term_signal, SIGKILL);
+        assert_true(t.r.killed);
+    }
+}
+
+static void test_async_terminate_lets_trap_cleanup_finish(void **state)
+{
+    (void) state;
+    terminate_trap_cleanup(3.0, true);
+}
+
+static void test_async_terminate_short_grace_kills_trap_cleanup(void **state)
+{
+    (void) state;
+    terminate_trap_cleanup(0.2, false);
+}
+
 /* --- pgsup_set_deadline -------------------------------------------------------------------- */
 
 static void test_async_set_deadline(void **state)
@@ -708,6 +756,8 @@ int main(void)
         LIBTEST(test_async_terminate_grace_zero),
         LIBTEST(test_async_terminate_never_kill),
         LIBTEST(test_async_kill_after_never),
+        LIBTEST(test_async_terminate_lets_trap_cleanup_finish),
+        LIBTEST(test_async_terminate_short_grace_kills_trap_cleanup),
         LIBTEST(test_async_set_deadline),
         LIBTEST(test_async_set_deadline_extends),
         LIBTEST(test_async_set_deadline_zero),
