@@ -463,13 +463,14 @@ static void test_sync_cwd_missing(void **state)
     /* a pattern, compared bytewise: the bools in it are not valid bools */
     memset(&r, 0xa5, sizeof(r));
     memset(&before, 0xa5, sizeof(before));
+    /* -ENOENT would say that the command was not found (it was, before issue 9). */
     cmd.cwd = "/nonexistent/pgsup-lib-test";
     err = pgsup_run(&cmd, &r);
-    assert_int_equal(err, -ENOENT);
+    assert_int_equal(err, -PGSUP_ECWD);
     assert_memory_equal(&r, &before, sizeof(r));
     cmd.cwd = "/etc/passwd";
     err = pgsup_run(&cmd, &r);
-    assert_int_equal(err, -ENOTDIR);
+    assert_int_equal(err, -PGSUP_ECWD);
     assert_clean("after a missing cwd");
 }
 
@@ -738,7 +739,7 @@ static void test_sync_timeout_escapees_hold_pipes(void **state)
     assert_int_equal(n, 5);
     for (long i = 0; i < n; i++)
         assert_false(procmark_is_marked(pids[i]));
-    assert_int_equal(close(ready[0]), 0);
+    procmark_ready_close(ready);
     finish(&r, "after a deadline with escapees on the pipes");
 }
 
