@@ -26,8 +26,11 @@ unshare --pid --fork "${PROC_OPT[@]}" true 2>/dev/null ||
     { echo "test: the kernel refuses a PID namespace here: skipped" >&2; exit 77; }
 
 # Not a function: started with &, a function runs in a subshell, and $! would be that
-# subshell's pid instead of unshare's.
-NS=(unshare --pid --fork --kill-child "${PROC_OPT[@]}")
+# subshell's pid instead of unshare's. --kill-child: if unshare dies, so does PID 1, and with
+# it the namespace. In the foreground, a pgsup that hangs is a failure after $LIMIT seconds
+# (exit 137), not a test that runs into daemontest's limit.
+NS_BG=(unshare --pid --fork --kill-child "${PROC_OPT[@]}")
+NS=(timeout -s KILL "$LIMIT" "${NS_BG[@]}")
 
 # expect_rc WANT WHAT CMD...: CMD's exit status must be WANT.
 expect_rc() {
@@ -39,6 +42,17 @@ expect_rc() {
 
 # pid1 UNSHARE: the host pid of PID 1 of the namespace, unshare's only child.
 pid1() { tr -d ' ' <"/proc/$1/task/$1/children"; }
+
+# ended UNSHARE: unshare has exited (a zombie of ours, until `wait`).
+ended() { ! [ -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status"; }
+
+# end_of UNSHARE: waits (bounded) for unshare to exit; its status goes to $RC. (Not a $(...):
+# a subshell cannot wait for our child.)
+end_of() {
+    RC=0
+    wait_for "PID 1 to exit" ended "$1"
+    wait "$1" || RC=$?
+}
 
 # An orphan of the namespace: a shell entered from outside (as `docker exec` does) leaves a
 # child behind, which is re-parented to PID 1. It blocks on a FIFO until the test has seen its
@@ -91,17 +105,16 @@ run | timeout)
     expect_rc 127 "not found" "${NS[@]}" "$PGSUP" "${plain[@]}" pgsup-test-no-such-command
 
     say "a forwarded SIGTERM, and an orphan of the namespace"
-    TREE=fwd PGSUP_TEST_READY_FIFO=$READY "${NS[@]}" "$PGSUP" "${long[@]}" "$MKTREE" setsid-tree \
-        doublefork 2>>"$W/stderr" &
+    TREE=fwd PGSUP_TEST_READY_FIFO=$READY "${NS_BG[@]}" "$PGSUP" "${long[@]}" "$MKTREE" \
+        setsid-tree doublefork 2>>"$W/stderr" &
     UNSHARE=$!
     ready
     init=$(pid1 "$UNSHARE")
     [ -n "$init" ] || fail "no PID 1 under unshare"
     orphan_reaped "$init"
     kill -TERM "$init"
-    rc=0
-    wait "$UNSHARE" || rc=$?
-    [ "$rc" -eq 143 ] || fail "after SIGTERM: exit $rc, expected 143 ($(tail -3 "$W/stderr"))"
+    end_of "$UNSHARE"
+    [ "$RC" -eq 143 ] || fail "after SIGTERM: exit $RC, expected 143 ($(tail -3 "$W/stderr"))"
     absent TREE=fwd
 
     if [ "$FACE" = run ]; then
@@ -134,7 +147,8 @@ autorestart = false
 startsecs = 0
 EOF2
     say "daemon as PID 1 ($PROC /proc)"
-    PGSUP_TEST_READY_FIFO=$READY "${NS[@]}" "$PGSUP" daemon -c "$W/pidns.conf" >>"$DAEMON_LOG" 2>&1 &
+    PGSUP_TEST_READY_FIFO=$READY "${NS_BG[@]}" "$PGSUP" daemon -c "$W/pidns.conf" \
+        >>"$DAEMON_LOG" 2>&1 &
     UNSHARE=$!
     wait_for "the daemon's socket" daemon_up
     init=$(pid1 "$UNSHARE")
@@ -159,10 +173,8 @@ EOF2
     ready
     say "SIGTERM to PID 1: every job stopped, exit 0, nothing left"
     kill -TERM "$init"
-    rc=0
-    wait "$UNSHARE" || rc=$?
-    DAEMON=
-    [ "$rc" -eq 0 ] || fail "the daemon (PID 1) exited $rc after SIGTERM"
+    end_of "$UNSHARE"
+    [ "$RC" -eq 0 ] || fail "the daemon (PID 1) exited $RC after SIGTERM"
     check_log
     absent TREE=dtree
     ;;

@@ -33,16 +33,6 @@
 
 #define LEAK_NAME "cleanctx-leak"
 
-static const struct {
-    const char *name;
-    int sig;
-} names[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
-    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"WINCH", SIGWINCH},
-};
-
 static _Noreturn void usage(void)
 {
     fputs("usage: cleanctx wrap [--ignore-all | --ignore SIG,...] [--block-all] [--leak N] -- "
@@ -52,14 +42,15 @@ static _Noreturn void usage(void)
     exit(2);
 }
 
+/* A name without SIG (glibc's own table, sigabbrev_np: glibc 2.32+) or a number. */
 static int sig_parse(const char *s)
 {
     char *end;
     long n;
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strcmp(s, names[i].name) == 0)
-            return names[i].sig;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigabbrev_np(sig) && strcmp(s, sigabbrev_np(sig)) == 0)
+            return sig;
     n = strtol(s, &end, 10);
     if (end == s || *end || n < 1 || n >= NSIG)
         usage();

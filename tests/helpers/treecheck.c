@@ -75,7 +75,7 @@ struct options {
 
 static char mark[96];             /* "PGSUP_TEST_MARK=<pid>-<random>"; set once in main */
 static char ready_var[128];       /* "PGSUP_TEST_READY_FIFO=<path>" with --ready */
-static char ready_dir[64];        /* the private directory of that FIFO */
+static char ready_dir[64];        /* the private directory of that FIFO, or "" */
 static pid_t self_pid;
 static pid_t guard_pid;           /* the pid started (pgsup's guard), our child */
 static pid_t engine_pid;          /* the guard's child, once seen; 0 before */
@@ -394,39 +394,20 @@ static pid_t start_pgsup(char **argv, char **envp, int err_fd)
     return r ? -r : pid;
 }
 
-/* Makes the ready FIFO in a private directory and opens it: ret_fds[0] to read (non-blocking),
- * ret_fds[1] a writer of our own, so that reads wait for mktree's line instead of seeing end
- * of file before it opens the FIFO (pgsup's exit, watched on its pidfd, says the tree died).
- * Returns 0 or -errno. */
+/* The ready FIFO (procscan.h): our writer keeps reads from seeing end of file before mktree
+ * opens it; pgsup's exit, watched on its pidfd, says the tree died instead. */
 static int ready_fifo_open(int ret_fds[2])
 {
     char path[sizeof(ready_dir) + 16];
+    int r;
 
     snprintf(ready_dir, sizeof(ready_dir), "%s", "/tmp/treecheck.XXXXXX");
-    if (!mkdtemp(ready_dir)) {
+    r = procscan_fifo_open(ready_dir, path, sizeof(path), ret_fds);
+    if (r < 0)
         ready_dir[0] = '\0';
-        return -errno;
-    }
-    snprintf(path, sizeof(path), "%s/ready", ready_dir);
-    snprintf(ready_var, sizeof(ready_var), "%s=%s", READY_VAR, path);
-    if (mkfifo(path, 0600) < 0)
-        return -errno;
-    ret_fds[0] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (ret_fds[0] < 0)
-        return -errno;
-    ret_fds[1] = open(path, O_WRONLY | O_CLOEXEC);
-    return ret_fds[1] < 0 ? -errno : 0;
-}
-
-static void ready_fifo_remove(void)
-{
-    char path[sizeof(ready_dir) + 16];
-
-    if (!ready_dir[0])
-        return;
-    snprintf(path, sizeof(path), "%s/ready", ready_dir);
-    (void) unlink(path); /* ENOENT: never made */
-    (void) rmdir(ready_dir);
+    else
+        snprintf(ready_var, sizeof(ready_var), "%s=%s", READY_VAR, path);
+    return r;
 }
 
 /* Reads what is available of the ready line. Returns 1 once the line is complete, 0 if more is
@@ -804,27 +785,26 @@ int main(int argc, char **argv)
     }
     if (o.ready && (r = ready_fifo_open(ready_fds)) < 0) {
         fprintf(stderr, "treecheck: cannot make the ready FIFO: %s\n", strerror(-r));
-        ready_fifo_remove();
         return 1;
     }
     /* pgsup's stderr is kept to be checked. A memfd rather than a pipe: the tree inherits
      * stderr, and a pipe would not end while an escapee holds it. */
     if ((err_fd = memfd_create("pgsup-stderr", MFD_CLOEXEC)) < 0) {
         fprintf(stderr, "treecheck: memfd_create: %s\n", strerror(errno));
-        ready_fifo_remove();
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
     envp = make_envp(o.ready);
     if (!envp) {
         fprintf(stderr, "treecheck: out of memory\n");
-        ready_fifo_remove();
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
     fprintf(stderr, "treecheck: %s\n", mark);
     pid = start_pgsup(o.argv, envp, err_fd);
     if (pid < 0) {
         fprintf(stderr, "treecheck: cannot start '%s': %s\n", o.argv[0], strerror((int) -pid));
-        ready_fifo_remove();
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
     guard_pid = pid;
@@ -866,11 +846,7 @@ cleanup:
         (void) check_stderr(&o, err_fd); /* only to show it: the test has failed already */
     if (guard_fd >= 0)
         (void) close(guard_fd); /* a pidfd: nothing to lose */
-    if (ready_fds[0] >= 0)
-        (void) close(ready_fds[0]); /* read end: nothing to lose */
-    if (ready_fds[1] >= 0)
-        (void) close(ready_fds[1]); /* a writer we never write with: nothing to lose */
-    ready_fifo_remove();
+    procscan_fifo_close(ready_dir, ready_fds);
     if (err_fd >= 0)
         (void) close(err_fd); /* a memfd we only read: nothing to lose */
     free(envp);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "procscan.h"
@@ -234,41 +233,23 @@ void procmark_san_cleanup(void)
     san_dir[0] = '\0';
 }
 
-static void ready_remove(void)
-{
-    char path[sizeof(ready_dir) + 16];
-
-    if (!ready_dir[0])
-        return;
-    snprintf(path, sizeof(path), "%s/ready", ready_dir);
-    (void) unlink(path); /* ENOENT: never made */
-    (void) rmdir(ready_dir);
-    ready_dir[0] = '\0';
-}
-
 int procmark_ready_pipe(int ret_fds[2], const char **ret_entry)
 {
     char path[sizeof(ready_dir) + 16];
-    int fds[2] = {-1, -1}, r = 0;
+    int r;
 
     snprintf(ready_dir, sizeof(ready_dir), "%s", "/tmp/procmark-ready.XXXXXX");
-    if (!mkdtemp(ready_dir)) {
-        ready_dir[0] = '\0';
-        return -errno;
-    }
-    snprintf(path, sizeof(path), "%s/ready", ready_dir);
-    snprintf(ready_entry, sizeof(ready_entry), "%s=%s", PROCMARK_READY_VAR, path);
-    if (mkfifo(path, 0600) < 0 ||
-        (fds[0] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-        (fds[1] = open(path, O_WRONLY | O_CLOEXEC)) < 0 ||
-        setenv(PROCMARK_READY_VAR, strchr(ready_entry, '=') + 1, 1) < 0)
-        r = -errno;
+    r = procscan_fifo_open(ready_dir, path, sizeof(path), ret_fds);
     if (r < 0) {
-        procmark_ready_close(fds);
+        ready_dir[0] = '\0';
         return r;
     }
-    ret_fds[0] = fds[0];
-    ret_fds[1] = fds[1];
+    snprintf(ready_entry, sizeof(ready_entry), "%s=%s", PROCMARK_READY_VAR, path);
+    if (setenv(PROCMARK_READY_VAR, path, 1) < 0) {
+        r = -errno;
+        procmark_ready_close(ret_fds);
+        return r;
+    }
     if (ret_entry)
         *ret_entry = ready_entry;
     return 0;
@@ -282,12 +263,8 @@ void procmark_ready_release(int fds[2])
 
 void procmark_ready_close(int fds[2])
 {
-    for (int i = 0; i < 2; i++) {
-        if (fds[i] >= 0)
-            (void) close(fds[i]); /* a FIFO we only read: nothing to lose */
-        fds[i] = -1;
-    }
-    ready_remove();
+    procscan_fifo_close(ready_dir, fds);
+    ready_dir[0] = '\0';
 }
 
 long procmark_read_ready(int fd, size_t n, double limit_s, pid_t *pids, size_t max)
