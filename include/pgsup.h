@@ -4,13 +4,30 @@
  *
  * How: every run is supervised by a `pgsup run --control-fd` process that libpgsup starts with
  * posix_spawn (so the cost does not grow with the caller's memory) and talks to over a socket.
- * That process is the subreaper of the tree, so nothing can escape it; if the caller dies, the
- * socket closes and the tree is killed. The library itself installs no signal handler, blocks
- * no signal, never waits on pid -1 and never uses libev's child watchers: it waits on a pidfd
- * with an ev_io, so it works on any libev loop and leaves the caller's other children alone.
- * Every fd it makes is CLOEXEC.
+ * That process is the subreaper of the tree, so nothing can escape it; if the caller dies
+ * (even by SIGKILL), the tree is killed: the supervisor watches the caller's pidfd as well as
+ * the socket. The library itself installs no signal handler, blocks no signal, changes no
+ * signal disposition, never waits on pid -1 and never uses libev's child watchers: it waits on
+ * a pidfd with an ev_io, so it works on any libev loop and leaves the caller's other children
+ * alone. Every fd it makes is CLOEXEC.
  *
- * The pgsup binary is looked up in $PGSUP_BIN, else at the path it was installed to.
+ * What the command inherits: the environment (envp), the working directory (cwd), the umask,
+ * resource limits, and stdin/stdout/stderr as pgsup_cmd says; nothing else of the caller. No
+ * other fd reaches it (nor the supervisor, which gets its control socket only), even one
+ * without CLOEXEC. Its signal mask is empty and every signal (1..NSIG-1, realtime ones and
+ * glibc's internal 32 and 33 included) is at its default, whatever the caller blocked or
+ * ignored (SIGCHLD, SIGPIPE, SIGINT...): a caller that ignores SIGCHLD still gets its results.
+ *
+ * The pgsup binary is $PGSUP_BIN, else the path it was installed to (which
+ * pgsup_strerror(-PGSUP_ENOHELPER) names). A relative $PGSUP_BIN is taken from the caller's
+ * working directory when pgsup_start() or pgsup_run() is called (not from cmd.cwd).
+ *
+ * fork(): a run belongs to the process that started it. A child forked while runs are going
+ * inherits their handles, but every pgsup_* call on one of them returns -PGSUP_EFORKED there
+ * and does nothing, and the child must not run the parent's loop (libev: not before
+ * ev_loop_fork(), and not with the parent's runs on it). If the parent dies, its trees die
+ * with it, whatever its children do. A child starts runs of its own with pgsup_start() as any
+ * process would.
  *
  * Errors: functions that can fail return 0 or more on success and a negative number on
  * failure: -errno, or -PGSUP_E... for pgsup's own errors; pgsup_strerror() explains both.
@@ -38,9 +55,17 @@ struct ev_loop; /* only the asynchronous calls need <ev.h> */
 
 /* Errors of pgsup's own. They start above every errno value, so the ranges cannot collide. */
 enum {
-    PGSUP_ENOHELPER = 10000, /* the pgsup binary was not found or cannot run ($PGSUP_BIN) */
-    PGSUP_EHELPER,           /* the pgsup supervisor process failed (crashed, bad reply) */
+    PGSUP_ENOHELPER = 10000, /* the installed pgsup binary was not found or is not pgsup */
+    PGSUP_EHELPER,           /* the pgsup supervisor process failed: killed or crashed before
+                              * it reported (the tree was killed), or a bad reply */
+    PGSUP_EBADBIN,           /* $PGSUP_BIN does not name a pgsup binary that can run */
+    PGSUP_ECWD,              /* cmd.cwd does not exist or cannot be entered */
+    PGSUP_EFORKED,           /* the run belongs to another process (a handle kept across fork) */
 };
+
+/* The default grace between the first signal and SIGKILL, in seconds: what PGSUP_CMD_INIT puts
+ * in kill_after_s. 0 there, or to pgsup_terminate(), means SIGKILL at once; < 0 never. */
+#define PGSUP_KILL_AFTER_DEFAULT_S 5.0
 
 /* Flags of pgsup_cmd.flags. */
 enum {
@@ -61,7 +86,8 @@ typedef struct pgsup_cmd {
     int stdout_fd;            /* >= 0 (and no capture): the command's stdout; -1: inherit */
     int stderr_fd;            /* >= 0 (and no capture): the command's stderr; -1: inherit */
     double timeout_s;         /* deadline in seconds from the start; 0: none */
-    double kill_after_s;      /* grace between the first signal and SIGKILL; 0: 5 s;
+    double kill_after_s;      /* grace between the first signal and SIGKILL; PGSUP_CMD_INIT:
+                               * PGSUP_KILL_AFTER_DEFAULT_S; 0: SIGKILL at once (no grace);
                                * < 0: never send SIGKILL */
     int signal;               /* sent to the tree at the deadline and by pgsup_terminate();
                                * 0: SIGTERM */
@@ -72,10 +98,12 @@ typedef struct pgsup_cmd {
 
 #define PGSUP_CMD_INIT                                                                        \
     {                                                                                         \
-        .size = sizeof(pgsup_cmd), .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1           \
+        .size = sizeof(pgsup_cmd), .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,          \
+        .kill_after_s = PGSUP_KILL_AFTER_DEFAULT_S                                            \
     }
 
-/* How a run ended. */
+/* How a run ended. Exactly one of exit_code and term_signal is meaningful, unless error is
+ * set: then both are -1. */
 typedef struct pgsup_result {
     int exit_code;            /* the command's exit status, or -1 if a signal ended it */
     int term_signal;          /* the signal that ended the command, or 0 if it exited */
@@ -87,6 +115,10 @@ typedef struct pgsup_result {
                                * owned by the result (see pgsup_result_free) */
     size_t out_len, err_len;
     bool out_truncated, err_truncated; /* more than capture_max bytes came */
+    int error;                /* 0; or -PGSUP_EHELPER: the supervisor died before it reported
+                               * (it was killed, or crashed), so how the command ended is not
+                               * known; its tree was killed. Only an exit callback sees this:
+                               * pgsup_run() returns the error instead. */
 } pgsup_result;
 
 /* One running tree (asynchronous API). */
@@ -100,8 +132,9 @@ typedef void pgsup_exit_cb(pgsup_proc *p, pgsup_result *r, void *userdata);
 /* Runs cmd and waits for its whole tree to be gone, on a private event loop. Any thread may
  * call it. On success (the command ran, whatever its status) returns 0 and fills *ret_result,
  * which the caller frees with pgsup_result_free(). Returns -ENOENT if the command was not
- * found, -EACCES/-ENOEXEC/... if it cannot be executed, -PGSUP_ENOHELPER, -PGSUP_EHELPER,
- * -EINVAL, -ENOMEM; *ret_result is then untouched. */
+ * found, -EACCES/-ENOEXEC/... if it cannot be executed, -PGSUP_ECWD, -PGSUP_ENOHELPER,
+ * -PGSUP_EBADBIN, -PGSUP_EHELPER (also when the supervisor dies during the run), -EINVAL,
+ * -ENOMEM; *ret_result is then untouched. Nothing is printed, whatever fails. */
 PGSUP_API int pgsup_run(const pgsup_cmd *cmd, pgsup_result *ret_result);
 
 /* Frees out and err and zeroes them. NULL, or a zeroed result, is fine. */
@@ -118,16 +151,20 @@ PGSUP_API int pgsup_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit
 PGSUP_API pid_t pgsup_pid(const pgsup_proc *p);
 
 /* Sends sig to every process of the tree (the group, then escapees), without ending the run.
- * Returns 0, -EINVAL for a bad signal, or -ESRCH once the tree is being reaped. */
+ * Returns 0, -EINVAL for a bad signal, -ESRCH once the tree is being reaped, or
+ * -PGSUP_EFORKED from another process than the one that started the run (see fork() above);
+ * so do the two functions below. */
 PGSUP_API int pgsup_signal(pgsup_proc *p, int sig);
 
 /* Ends the run now: cmd.signal once to the whole tree as it is now, SIGKILL after grace_s
- * (0: at once; < 0: never) to all of it, again until nothing is left. What the tree starts
- * during the grace (a TERM trap's cleanup command) gets no second signal and may finish.
- * Returns 0, -EINVAL, or -ESRCH once the tree is being reaped. */
+ * (0: at once, as in cmd.kill_after_s; < 0: never; PGSUP_KILL_AFTER_DEFAULT_S: the default
+ * grace) to all of it, again until nothing is left. What the tree starts during the grace (a
+ * TERM trap's cleanup command) gets no second signal and may finish. Returns 0, -EINVAL,
+ * -ESRCH once the tree is being reaped, or -PGSUP_EFORKED. */
 PGSUP_API int pgsup_terminate(pgsup_proc *p, double grace_s);
 
-/* Sets the deadline to timeout_s from now (0: no deadline). Returns 0, -EINVAL, or -ESRCH. */
+/* Sets the deadline to timeout_s from now (0: no deadline). Returns 0, -EINVAL, -ESRCH, or
+ * -PGSUP_EFORKED. */
 PGSUP_API int pgsup_set_deadline(pgsup_proc *p, double timeout_s);
 
 /* A static, human-readable message for err (negative or positive). Never NULL; thread-safe. */

@@ -23,6 +23,8 @@ struct cli_job {
     bool verbose;
     bool wait_all;        /* run: wait for (and stop) the whole tree; timeout: the command only */
     bool tty;             /* give the terminal to the command's group if we have it */
+    bool inherit;         /* timeout(1)'s way: fds without CLOEXEC and ignored signals pass
+                           * to the command; else it gets fds 0-2 and default dispositions */
     int control_fd;       /* >= 0: libpgsup's channel (see wire.h); errors go there, not
                            * to stderr, and its EOF means the caller is gone */
 };

@@ -27,6 +27,7 @@
 #include "core/guard.h"
 #include "core/log.h"
 #include "core/proc.h"
+#include "core/procns.h"
 #include "core/signals.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
@@ -498,6 +499,11 @@ int cli_daemon(int argc, char **argv)
     make_instance(d.instance);
     log_msg("daemon %d: %zu job%s from '%s'", (int) getpid(), config->jobs_len,
             config->jobs_len == 1 ? "" : "s", config->path);
+    /* Once: every /proc reader then sees nothing (proc.c), so the rest degrades by itself. */
+    if (procns_check() < 0)
+        log_msg("warning: /proc is not this PID namespace's (mount one, e.g. unshare "
+                "--mount-proc): no crash recovery, and processes that leave a job's group "
+                "cannot be found, continuing");
     if (recover(&d) < 0)
         goto out;
     d.ops = (struct supervisor_ops){.start = op_start, .terminate = op_terminate,

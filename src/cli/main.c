@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/signals.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -19,7 +20,13 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    /* Before anything forks: every face of pgsup reaps its own children (signals.h). */
+    int r = signals_own_defaults();
 
+    if (r < 0) {
+        log_msg("cannot reset the SIGCHLD disposition: %s", strerror(-r));
+        return STATUS_FAILED;
+    }
     if (strcmp(base, "timeout") == 0)
         return cli_timeout(argc, argv, "timeout");
     if (argc < 2) {

@@ -1,6 +1,12 @@
 /* supervise.c: one command under pgsup, shared by `pgsup run` and `pgsup timeout`. pgsup
  * splits into a guard and an engine (see guard.h); this file runs the engine's event loop:
- * the signalfd, the socket to the guard, the terminal, and --verbose. */
+ * the signalfd, the socket to the guard, the terminal, and --verbose.
+ *
+ * Under libpgsup (--control-fd) the caller is the library's host: errors go to the control
+ * socket, never to stderr (which is the host's), and the tree dies when the host does: its
+ * end of the socket closes, or, even while a forked child of the host still holds that end,
+ * the pidfd of the host (our parent) turns readable. A run whose guard or engine died reports
+ * no result: the library then says the supervisor failed, not that the command was killed. */
 #include <errno.h>
 #include <ev.h>
 #include <stdlib.h>
@@ -11,6 +17,8 @@
 
 #include "core/fd.h"
 #include "core/log.h"
+#include "core/pidfd.h"
+#include "core/procns.h"
 #include "core/signals.h"
 #include "core/signame.h"
 #include "lib/wire.h"
@@ -20,14 +28,16 @@ struct engine {
     const struct cli_job *job;
     struct ev_loop *loop;
     struct run *run;
-    ev_io signal_io, guard_io, control_io;
+    ev_io signal_io, guard_io, control_io, host_io;
     int signal_fd, guard_fd, control_fd;
+    int host_fd;              /* pidfd of libpgsup's host (--control-fd), or -1 */
     int tty_fd;               /* the terminal we may hand over (stdin), or -1 */
     bool tty_lent;            /* the command's group is the terminal's foreground group */
     bool suspended;           /* the command stopped (Ctrl-Z) and we stopped the guard */
     pid_t guard_pid;
     pid_t home_pgid;          /* the group of the guard, which the caller's shell knows */
     bool orphaned;            /* the guard died: kill everything, report nothing */
+    bool blind;               /* /proc is not our namespace's: members cannot be counted */
     struct guard_outcome outcome;
 };
 
@@ -81,7 +91,9 @@ static void on_note(const struct run_note *note, void *userdata)
         log_msg("deadline reached, stopping the tree of '%s'", e->job->argv[0]);
         break;
     case RUN_NOTE_SENT:
-        if (note->group)
+        if (note->group && e->blind)
+            log_msg("sending signal %s to group %d", sig, (int) note->pid);
+        else if (note->group)
             log_msg("sending signal %s to group %d (%u %s)", sig, (int) note->pid, note->count,
                     note->count == 1 ? "process" : "processes");
         else
@@ -115,7 +127,10 @@ static void on_done(struct run *run, const struct run_result *result, void *user
     (void) run;
     give_back_tty(e);
     status_from_result(result, e->job->preserve_status, &e->outcome);
-    control_send(e, &(struct wire_msg){.kind = WIRE_DONE, .result = *result});
+    /* Orphaned, the result is our own SIGKILL of the tree: reporting it would pass a dead
+     * guard off as an ordinary killed run. Without "done" the library reports the failure. */
+    if (!e->orphaned)
+        control_send(e, &(struct wire_msg){.kind = WIRE_DONE, .result = *result});
     ev_break(e->loop, EVBREAK_ALL);
 }
 
@@ -159,7 +174,17 @@ static void orphan(struct engine *e)
     e->orphaned = true;
     ev_io_stop(e->loop, &e->guard_io);
     ev_io_stop(e->loop, &e->control_io);
+    ev_io_stop(e->loop, &e->host_io);
     (void) run_terminate(e->run, SIGKILL, 0);
+}
+
+/* libpgsup's host died: its pidfd is readable once it has exited, whoever still holds its end
+ * of the control socket (a child it forked). */
+static void on_host(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    orphan(w->data);
 }
 
 static void on_guard(struct ev_loop *loop, ev_io *w, int revents)
@@ -218,6 +243,8 @@ static int engine_start(struct engine *e)
         .signal = job->signal,
         .kill_after_s = job->kill_after_s,
         .wait_all = job->wait_all,
+        .inherit_fds = job->inherit,
+        .inherit_ignored = job->inherit,
     };
     int r;
 
@@ -234,11 +261,31 @@ static int engine_start(struct engine *e)
     return r;
 }
 
-static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool tty,
-                                  pid_t home_pgid)
+/* A failure before or instead of the run: on the control socket for libpgsup, which prints
+ * nothing, else one line on stderr, "cannot WHAT 'NAME': ERROR" (no NAME: NULL). */
+static void say_failure(int control_fd, int err, const char *what, const char *name)
+{
+    char buf[WIRE_MAX];
+    int n;
+
+    if (control_fd < 0 && name) {
+        log_msg("cannot %s '%s': %s", what, name, strerror(-err));
+        return;
+    }
+    if (control_fd < 0) {
+        log_msg("cannot %s: %s", what, strerror(-err));
+        return;
+    }
+    n = wire_format(&(struct wire_msg){.kind = WIRE_FAILED, .err = err}, buf, sizeof(buf));
+    if (n > 0)
+        (void) send(control_fd, buf, (size_t) n, MSG_NOSIGNAL); /* EPIPE: nobody to tell */
+}
+
+static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int host_fd,
+                                  bool tty, pid_t home_pgid)
 {
     struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1, .guard_pid = getppid(),
-                       .control_fd = job->control_fd,
+                       .control_fd = job->control_fd, .host_fd = host_fd,
                        .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
                        .outcome = {.code = STATUS_FAILED}};
     sigset_t set;
@@ -252,21 +299,23 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
     e.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
     r = e.loop ? signals_open(&set) : -ENOMEM;
     if (r < 0) {
-        log_msg("cannot set up the event loop: %s", strerror(-r));
+        say_failure(e.control_fd, r, "set up the event loop", NULL);
         goto report;
     }
     e.signal_fd = r;
+    /* Once, before anything is signalled: what the sweep will not be able to do. */
+    e.blind = procns_check() < 0;
+    if (job->verbose && e.blind)
+        log_msg("/proc is not this PID namespace's: signalling the group and pgsup's own "
+                "children only (processes that left the group cannot be found)");
     r = engine_start(&e);
     if (r < 0) {
         give_back_tty(&e);
         if (!e.run) {
-            if (e.control_fd >= 0)
-                control_send(&e, &(struct wire_msg){.kind = WIRE_FAILED, .err = r});
-            else
-                log_msg("cannot run '%s': %s", job->argv[0], strerror(-r));
+            say_failure(e.control_fd, r, "run", job->argv[0]);
             e.outcome.code = status_from_spawn_error(r);
         } else {
-            log_msg("cannot supervise '%s': %s", job->argv[0], strerror(-r));
+            say_failure(e.control_fd, r, "supervise", job->argv[0]);
             guard_kill_all(0); /* we are still in the group: spare it, sweep by pid */
         }
         goto report;
@@ -274,9 +323,12 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
     ev_io_init(&e.signal_io, on_signal, e.signal_fd, EV_READ);
     ev_io_init(&e.guard_io, on_guard, e.guard_fd, EV_READ);
     ev_io_init(&e.control_io, on_control, e.control_fd, EV_READ);
-    e.signal_io.data = e.guard_io.data = e.control_io.data = &e;
+    ev_io_init(&e.host_io, on_host, e.host_fd, EV_READ);
+    e.signal_io.data = e.guard_io.data = e.control_io.data = e.host_io.data = &e;
     ev_io_start(e.loop, &e.signal_io);
     ev_io_start(e.loop, &e.guard_io);
+    if (e.host_fd >= 0)
+        ev_io_start(e.loop, &e.host_io);
     if (e.control_fd >= 0) {
         control_send(&e, &(struct wire_msg){.kind = WIRE_STARTED, .pid = run_pid(e.run)});
         ev_io_start(e.loop, &e.control_io);
@@ -289,17 +341,32 @@ report:
     fd_close(&e.signal_fd);
     fd_close(&e.guard_fd);
     fd_close(&e.control_fd);
+    fd_close(&e.host_fd);
     if (e.loop)
         ev_loop_destroy(e.loop);
     exit(0);
+}
+
+/* The group the engine returns to once the command's group is numbered. Started in a PID
+ * namespace by a process outside it that kept its own group (unshare --pid --fork), our group
+ * is numbered outside: getpgrp() says 0 and setpgid() cannot name it, so the engine would stay
+ * in the command's group and signal itself with the tree. The guard then leads a group of its
+ * own (it is no session leader: that group would be visible). Returns the group or -errno. */
+static pid_t home_group(void)
+{
+    pid_t home = getpgrp();
+
+    if (home > 0)
+        return home;
+    return setpgid(0, 0) < 0 ? -errno : getpid();
 }
 
 _Noreturn void supervise(const struct cli_job *job)
 {
     sigset_t all, forward;
     struct guard_outcome outcome;
-    pid_t engine, home_pgid = getpgrp();
-    int fd, status, r;
+    pid_t engine, home_pgid;
+    int fd, status, r, host_fd = -1;
     bool tty;
 
     /* Every signal is blocked from here on: the guard takes them with sigwaitinfo, the engine
@@ -307,15 +374,30 @@ _Noreturn void supervise(const struct cli_job *job)
     sigfillset(&all);
     (void) sigprocmask(SIG_BLOCK, &all, NULL); /* cannot fail with SIG_BLOCK */
     /* Hand the terminal over only if it is ours to give: stdin is a terminal and we are its
-     * foreground group (not `pgsup run ... &`). */
-    tty = job->tty && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == home_pgid;
+     * foreground group (not `pgsup run ... &`). A foreground group outside our namespace
+     * reads as 0, like our own group then: whether it is ours cannot be told, so no. */
+    home_pgid = getpgrp();
+    tty = job->tty && home_pgid > 0 && isatty(STDIN_FILENO) &&
+          tcgetpgrp(STDIN_FILENO) == home_pgid;
+    home_pgid = home_group();
+    if (home_pgid < 0) {
+        say_failure(job->control_fd, home_pgid, "make a process group", NULL);
+        exit(STATUS_FAILED);
+    }
+    /* libpgsup's host is our parent; pidfd_open: Linux 5.3+; ENOSYS → the socket alone. */
+    if (job->control_fd >= 0) {
+        host_fd = pidfd_parent();
+        if (host_fd == -ESRCH)
+            exit(STATUS_FAILED); /* the host is gone already: nothing to run for */
+    }
     engine = guard_fork(&fd);
     if (engine < 0) {
-        log_msg("cannot start the engine: %s", strerror((int) -engine));
+        say_failure(job->control_fd, engine, "start the engine", NULL);
         exit(STATUS_FAILED);
     }
     if (engine == 0)
-        engine_main(job, fd, tty, home_pgid);
+        engine_main(job, fd, host_fd < 0 ? -1 : host_fd, tty, home_pgid);
+    fd_close(&host_fd); /* the engine watches the host */
 
     sigemptyset(&forward);
     for (const int *s = (const int[]){SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
@@ -327,6 +409,9 @@ _Noreturn void supervise(const struct cli_job *job)
     if (r < 0) {
         if (tty && tcgetpgrp(STDIN_FILENO) != home_pgid)
             (void) tcsetpgrp(STDIN_FILENO, home_pgid); /* best effort: the shell retakes it */
+        /* libpgsup learns it from the missing result (see the top); stderr is its host's. */
+        if (job->control_fd >= 0)
+            exit(STATUS_FAILED);
         if (WIFSIGNALED(status))
             log_msg("engine died of signal %d; killed what was left of the tree",
                     WTERMSIG(status));

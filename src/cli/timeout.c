@@ -37,7 +37,8 @@ int cli_timeout(int argc, char **argv, const char *name)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    struct cli_job job = {.signal = SIGTERM, .kill_after_s = -1, .control_fd = -1};
+    struct cli_job job = {.signal = SIGTERM, .kill_after_s = -1, .control_fd = -1,
+                          .inherit = true};
     int c;
 
     opterr = 0;

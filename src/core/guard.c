@@ -13,6 +13,7 @@
 
 #include "fd.h"
 #include "kill.h"
+#include "procns.h"
 
 pid_t guard_fork(int *ret_fd)
 {
@@ -63,6 +64,24 @@ bool guard_gone(int fd)
     return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
+/* Without a /proc of our namespace, the children that left the group cannot be named: the
+ * group is killed and its members reaped, while the caller still pins its number, and what
+ * else is dead is reaped. Living children outside the group are left (as PID 1, the kernel
+ * kills them when we exit); waiting for them could be forever. */
+static void kill_blind(pid_t pgid, const sigset_t *chld, const struct timespec *tick)
+{
+    /* waitpid(-pgid): our children in the group only, so the caller's pin (the engine as an
+     * unreaped zombie, in another group) stays until the group is empty. */
+    while (pgid > 0 && kill(-pgid, 0) == 0) {
+        pid_t p;
+        while ((p = waitpid(-pgid, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
+            ;
+        (void) sigtimedwait(chld, NULL, tick); /* EAGAIN: look again */
+    }
+    for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR);)
+        ;
+}
+
 void guard_kill_all(pid_t pgid)
 {
     struct killer k;
@@ -76,6 +95,10 @@ void guard_kill_all(pid_t pgid)
         (void) kill(-pgid, SIGKILL); /* ESRCH: the group is already empty */
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    if (procns_check() < 0) {
+        kill_blind(pgid, &chld, &tick);
+        return;
+    }
     kill_init(&k, &(struct tree_scope){.root = getpid(), .exclude = getpid()});
     (void) kill_phase(&k, SIGKILL, NULL, NULL); /* errors: the loop below sweeps again */
     for (;;) {
@@ -91,6 +114,29 @@ void guard_kill_all(pid_t pgid)
             (void) kill_sweep(&k, NULL, NULL);
     }
     kill_free(&k);
+}
+
+/* Reaps every exited child but the engine; returns true once the engine has exited (left a
+ * zombie, WNOWAIT). Other children come to the guard only as PID 1 of a PID namespace (the
+ * orphans of processes that entered it, `docker exec`) or once the engine is dead: they are
+ * reaped at once, never left as zombies. */
+static bool reap_until_engine(pid_t engine, siginfo_t *ret_si)
+{
+    for (;;) {
+        siginfo_t si = {0};
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+            if (errno == EINTR)
+                continue;
+            return false; /* ECHILD: cannot happen while the engine is unreaped */
+        }
+        if (si.si_pid == 0)
+            return false;
+        if (si.si_pid == engine) {
+            *ret_si = si;
+            return true;
+        }
+        (void) waitpid(si.si_pid, NULL, 0); /* a zombie: returns at once */
+    }
 }
 
 int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outcome *ret,
@@ -111,9 +157,8 @@ int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outco
             continue;
         }
         /* WNOWAIT: the engine stays a zombie, so its pid (the tree's pgid) stays ours until
-         * the tree is dealt with. Before the engine dies we have no other child. */
-        si.si_pid = 0;
-        if (waitid(P_PID, (id_t) engine, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+         * the tree is dealt with. */
+        if (reap_until_engine(engine, &si))
             break;
     }
     n = recv(fd, &outcome, sizeof(outcome), MSG_DONTWAIT);

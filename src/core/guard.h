@@ -23,9 +23,10 @@ struct guard_outcome {
 pid_t guard_fork(int *ret_fd);
 
 /* Guard: forwards each signal of `forward` to the engine until it exits, then stores what it
- * reported in *ret and returns 0. If it died without reporting, kills and reaps every
- * process re-parented to the guard and returns -ECHILD, with *ret_status the engine's
- * wait status. */
+ * reported in *ret and returns 0. Meanwhile any other child that exits is reaped at once (as
+ * PID 1 of a PID namespace the guard inherits every orphan there). If the engine died without
+ * reporting, kills and reaps every process re-parented to the guard and returns -ECHILD,
+ * with *ret_status the engine's wait status. */
 int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outcome *ret,
                int *ret_status);
 
@@ -36,5 +37,8 @@ int guard_report(int fd, const struct guard_outcome *outcome);
 bool guard_gone(int fd);
 
 /* Kills every descendant of the caller, repeating until it has no child left, and reaps
- * them. Used by the guard and by an engine whose guard died. pgid is the tree's group. */
+ * them. Used by the guard and by an engine whose guard died. pgid is the tree's group.
+ * Without a /proc of our PID namespace (procns.h) only the group and the dead can be dealt
+ * with: it kills the group, reaps until the group is empty, reaps what else died, and
+ * returns, leaving living children outside the group. */
 void guard_kill_all(pid_t pgid);

@@ -25,3 +25,18 @@ int pidfd_kill(int pidfd, pid_t pid, int sig)
     }
     return kill(pid, sig) < 0 ? -errno : 0;
 }
+
+int pidfd_parent(void)
+{
+    pid_t parent = getppid();
+    int fd = pidfd_get(parent);
+
+    /* The parent may die between getppid() and pidfd_open(), and its pid be reused. Still our
+     * parent afterwards means it had not died when the pidfd was taken (we would have been
+     * re-parented first), so the pidfd is its. */
+    if (fd >= 0 && getppid() != parent) {
+        (void) close(fd);
+        return -ESRCH;
+    }
+    return fd;
+}

@@ -1,5 +1,6 @@
 /* proc.c: the only reader of /proc. It reports what the kernel says and decides nothing:
- * tree.c decides who belongs to a job. */
+ * tree.c decides who belongs to a job. A /proc of another PID namespace is never read
+ * (procns.h): its processes are not the ones our pids name, so a snapshot is then empty. */
 #include "proc.h"
 
 #include <dirent.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "fd.h"
+#include "procns.h"
 
 int proc_stat_parse(const char *text, struct proc_entry *ret)
 {
@@ -68,8 +70,10 @@ static int stat_read_at(int dir_fd, const char *name, struct proc_entry *ret)
 {
     char path[64], buf[1024];
     int fd;
-    ssize_t n;
+    ssize_t n = procns_check();
 
+    if (n < 0)
+        return (int) n; /* every entry of a snapshot comes through here */
     snprintf(path, sizeof(path), "%s/stat", name);
     fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

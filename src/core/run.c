@@ -8,7 +8,11 @@
  * stopping, it only delivers the stop signal to members that existed when it was sent and that
  * the first sweep missed (re-parented while it walked); what the tree forks during the grace (a
  * TERM trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
- * however fast it forks. Reaping happens in run_reap(), driven by the caller's SIGCHLD. */
+ * however fast it forks. Reaping happens in run_reap(), driven by the caller's SIGCHLD.
+ *
+ * The tree is empty when we have no child left. Without a /proc of our namespace ("blind",
+ * see run.h) children that left the group cannot be named, so the group's end is the tree's:
+ * kill(-pgid, 0) fails with ESRCH once no process is in it, zombies reaped. */
 #include "run.h"
 
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "kill.h"
+#include "procns.h"
 #include "spawn.h"
 #include "timer.h"
 
@@ -33,6 +38,8 @@ struct run {
     run_note_fn *note;
     void *userdata;
     pid_t pid;                 /* the command; set by run_start, read-only after */
+    pid_t pgid;                /* its group, numbered by the caller; read-only */
+    bool blind;                /* /proc is not our namespace's (procns.h); read-only */
     int signal;
     double kill_after_s;
     bool wait_all;
@@ -112,6 +119,13 @@ static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
         start_phase(run, SIGKILL, -1);
 }
 
+/* Blind only: no process is left in the group. The caller numbered the group with its own
+ * pid, which cannot be reused while it lives, so ESRCH cannot mean a stranger's group. */
+static bool group_gone(const struct run *run)
+{
+    return run->blind && kill(-run->pgid, 0) < 0 && errno == ESRCH;
+}
+
 static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct run *run = w->data;
@@ -119,6 +133,12 @@ static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
     (void) loop;
     (void) revents;
     (void) kill_sweep(&run->killer, kill_notes(run), run); /* errors: retried next time */
+    /* Blind, the group can empty without a SIGCHLD for us (its last member was not our
+     * child): the end is noticed here. */
+    if (run->leader_gone && group_gone(run)) {
+        finish(run);
+        return;
+    }
     arm_recheck(run, false);
 }
 
@@ -181,7 +201,7 @@ void run_reap(struct run *run)
         if (p < 0 && errno == EINTR)
             continue;
         if (p <= 0) {
-            run->children_left = p == 0;
+            run->children_left = p == 0 && !group_gone(run);
             break;
         }
         if (WIFSTOPPED(status)) {
@@ -266,6 +286,10 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     plan.cwd = spec->cwd;
     plan.pgid = spec->pgid;
     plan.tty_fd = spec->tty_fd;
+    plan.inherit_fds = spec->inherit_fds;
+    plan.inherit_ignored = spec->inherit_ignored;
+    run->pgid = spec->pgid;
+    run->blind = procns_check() < 0;
     run->start_s = timer_now();
     r = spawn_start(&plan, &run->pid);
     if (r < 0) {

@@ -3,7 +3,12 @@
  *
  * The caller must be the tree's subreaper and the only reaper of its own children
  * (PR_SET_CHILD_SUBREAPER, no waitpid(-1) elsewhere): every child it has is taken to belong
- * to the tree, and run_reap() must be called whenever SIGCHLD arrives. */
+ * to the tree, and run_reap() must be called whenever SIGCHLD arrives.
+ *
+ * Without a /proc of our own PID namespace (procns.h), members outside the group cannot be
+ * found: the tree is then the group and the caller's children, and the run ends once the
+ * group is empty and the command reaped, even if children that left the group live on (as
+ * PID 1 of the namespace, the kernel kills them when we exit). */
 #pragma once
 #include <stdbool.h>
 #include <sys/resource.h>
@@ -25,6 +30,10 @@ struct run_spec {
                           * only when the tree is empty; false: when the command exits by
                           * itself, finish at once and leave the rest (timeout(1)'s way). Once
                           * the tree is being stopped, both finish only when it is empty. */
+    bool inherit_fds;    /* false: the command gets fds 0, 1 and 2 only; true: every fd
+                          * without CLOEXEC too (timeout(1)'s way; see spawn.h) */
+    bool inherit_ignored; /* false: every signal starts at its default; true: what was
+                           * ignored stays ignored (timeout(1)'s way) */
 };
 
 struct run_result {

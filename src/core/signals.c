@@ -1,5 +1,6 @@
-/* signals.c: the signalfd of pgsup's binaries. The library never uses it: it installs no
- * handlers and blocks nothing in its host. */
+/* signals.c: the signalfd of pgsup's binaries and the dispositions they set for themselves.
+ * The library never uses it: it installs no handlers, blocks nothing and changes no
+ * disposition in its host. */
 #include "signals.h"
 
 #include <errno.h>
@@ -24,4 +25,12 @@ int signals_read(int fd, struct signalfd_siginfo *ret)
             return 0;
         return n < 0 ? -errno : -EIO;
     }
+}
+
+int signals_own_defaults(void)
+{
+    /* Flags 0: no SA_NOCLDWAIT either, which would auto-reap the same way. */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+    return sigaction(SIGCHLD, &dfl, NULL) < 0 ? -errno : 0;
 }

@@ -3,16 +3,25 @@
  * and it reports an exec failure through that shared memory, so -ENOENT is not a guess.
  *
  * Signal state: SETSIGMASK empties the mask (the event loop blocks signals for its signalfd
- * and exec would keep that mask). Dispositions need no SETSIGDEF: glibc resets every handled
- * signal to SIG_DFL in the child, and a signal ignored when pgsup started stays ignored, as
- * with timeout(1). The group is joined with SETPGROUP in the child before exec; the parent
- * returns only after that exec, so there is no window in which the child is outside it. */
+ * and exec would keep that mask). SETSIGDEF with every signal resets the dispositions: exec
+ * keeps a SIG_IGN, and whoever started pgsup may have ignored anything (nohup: HUP; a shell's
+ * `&`: INT and QUIT; some hosts: CHLD or PIPE). glibc's sigfillset() leaves out its internal
+ * signals 32 and 33, which its posix_spawn then sets to SIG_IGN in the child, so the set is
+ * filled by hand. timeout(1)'s plan (inherit_ignored) keeps what was ignored.
+ *
+ * File descriptors: everything above the plan's own fds is closed in the child
+ * (posix_spawn_file_actions_addclosefrom_np: glibc 2.34+, close_range(2) inside), so a host's
+ * fd without CLOEXEC never reaches the command; timeout(1)'s plan (inherit_fds) passes them.
+ *
+ * The group is joined with SETPGROUP in the child before exec; the parent returns only after
+ * that exec, so there is no window in which the child is outside it. */
 #include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fd.h"
@@ -47,11 +56,23 @@ static int add_dups(posix_spawn_file_actions_t *fa, const int fds[SPAWN_FDS], in
     return 0;
 }
 
+/* The first fd the child does not get from the plan: 3, or 4 when the plan sets fd 3. */
+static int first_closed_fd(const struct spawn_plan *plan)
+{
+    int keep = STDERR_FILENO + 1;
+
+    for (int i = keep; i < SPAWN_FDS; i++)
+        if (plan->fds[i] >= 0)
+            keep = i + 1;
+    return keep;
+}
+
 int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    sigset_t empty;
+    sigset_t empty, all;
+    short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK;
     int high[SPAWN_FDS] = {-1, -1, -1, -1};
     pid_t pid;
     int r;
@@ -63,11 +84,17 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     if (r < 0)
         goto out_fa;
     sigemptyset(&empty);
-    r = -posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    /* Every bit, glibc's 32 and 33 included (see the top): sigfillset() would skip them. */
+    memset(&all, 0xff, sizeof(all));
+    if (!plan->inherit_ignored)
+        flags |= POSIX_SPAWN_SETSIGDEF;
+    r = -posix_spawnattr_setflags(&attr, flags);
     if (r == 0)
         r = -posix_spawnattr_setpgroup(&attr, plan->pgid);
     if (r == 0)
         r = -posix_spawnattr_setsigmask(&attr, &empty);
+    if (r == 0 && !plan->inherit_ignored)
+        r = -posix_spawnattr_setsigdefault(&attr, &all);
     if (r == 0)
         r = add_dups(&fa, plan->fds, high);
     if (r == 0 && plan->cwd)
@@ -77,6 +104,9 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
      * background group does not stop it with SIGTTOU. */
     if (r == 0 && plan->tty_fd >= 0)
         r = -posix_spawn_file_actions_addtcsetpgrp_np(&fa, plan->tty_fd);
+    /* Last: the dup2s and the terminal above may use fds in the closed range. */
+    if (r == 0 && !plan->inherit_fds)
+        r = -posix_spawn_file_actions_addclosefrom_np(&fa, first_closed_fd(plan));
     if (r == 0)
         r = -posix_spawnp(&pid, plan->argv[0], &fa, &attr, plan->argv,
                           plan->envp ? plan->envp : environ);

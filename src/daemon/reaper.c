@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/proc.h"
+#include "core/procns.h"
 
 static int cmp_pid(const void *a, const void *b)
 {
@@ -101,12 +102,30 @@ static int each_child(struct reaper *r, proc_child_fn *fn)
     return err < 0 ? err : v.count;
 }
 
+/* Without a /proc of our PID namespace (procns.h) /proc/self/task/TID/children lists other
+ * processes' numbers: the exited children are found one at a time with WNOWAIT instead. An
+ * owned one ends the pass: libpgsup reaps it, and the runner calls reaper_reap() after that. */
+static int reap_unlisted(struct reaper *r)
+{
+    int n = 0;
+
+    for (;;) {
+        siginfo_t si = {0};
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
+            owned(r, si.si_pid))
+            return n;
+        n += reap_one(r, si.si_pid);
+    }
+}
+
 int reaper_reap(struct reaper *r)
 {
-    return each_child(r, reap_one);
+    return procns_check() < 0 ? reap_unlisted(r) : each_child(r, reap_one);
 }
 
 int reaper_count_adopted(struct reaper *r)
 {
-    return each_child(r, count_one);
+    /* Live children cannot be listed without our /proc: none is counted (as PID 1, the
+     * kernel kills them when the daemon exits). */
+    return procns_check() < 0 ? 0 : each_child(r, count_one);
 }

@@ -313,8 +313,8 @@ static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
         .up_s = timer_now() - job->started_mono,
     };
 
-    /* No result from the supervisor: it died (see client.c). */
-    e.lost = res->exit_code == -1 && res->term_signal == 0;
+    /* No result from the supervisor: it died (pgsup.h, pgsup_result.error). */
+    e.lost = res->error == -PGSUP_EHELPER;
     reaper_disown(jr->runner->reaper, client_helper_pid(p));
     jr->proc = NULL;
     if (e.lost)
@@ -365,9 +365,8 @@ int runner_start(struct job *job, void *userdata)
     cmd.stdin_fd = r->devnull_fd;
     cmd.timeout_s = spec->timeout;
     cmd.signal = spec->stopsignal;
-    /* The grace after a timeout= deadline; 0 in the config means KILL at once, which
-     * libpgsup spells as a tiny grace (its 0 means the default). */
-    cmd.kill_after_s = spec->stopwaitsecs > 0 ? spec->stopwaitsecs : 1e-3;
+    /* The grace after a timeout= deadline; 0 means KILL at once here as in libpgsup. */
+    cmd.kill_after_s = spec->stopwaitsecs;
     /* The umask passes to the command through both posix_spawns; we are single-threaded. */
     if (spec->umask >= 0)
         old_umask = (int) umask((mode_t) spec->umask);

@@ -107,7 +107,11 @@ int pgsup_run(const pgsup_cmd *cmd, pgsup_result *ret_result)
     if (r == 0) {
         while (!s.done)
             ev_run(loop, EVRUN_ONCE);
-        *ret_result = s.result;
+        r = s.result.error;
+        if (r < 0)
+            pgsup_result_free(&s.result); /* what was captured before the failure */
+        else
+            *ret_result = s.result;
     }
     ev_loop_destroy(loop);
     return r;
@@ -132,6 +136,8 @@ int pgsup_signal(pgsup_proc *p, int sig)
 {
     if (!p || sig <= 0 || bad_signal(sig))
         return -EINVAL;
+    if (!client_owned(p))
+        return -PGSUP_EFORKED;
     return client_signal(p, sig);
 }
 
@@ -141,6 +147,8 @@ int pgsup_terminate(pgsup_proc *p, double grace_s)
      * carries finite numbers only, and the supervisor would drop the request unseen. */
     if (!p || bad_duration(grace_s))
         return -EINVAL;
+    if (!client_owned(p))
+        return -PGSUP_EFORKED;
     return client_terminate(p, grace_s);
 }
 
@@ -148,6 +156,8 @@ int pgsup_set_deadline(pgsup_proc *p, double timeout_s)
 {
     if (!p || bad_duration(timeout_s) || timeout_s < 0)
         return -EINVAL;
+    if (!client_owned(p))
+        return -PGSUP_EFORKED;
     return client_set_deadline(p, timeout_s);
 }
 
@@ -161,9 +171,17 @@ const char *pgsup_strerror(int err)
     case 0:
         return "Success";
     case PGSUP_ENOHELPER:
-        return "The pgsup binary was not found or cannot run (see $PGSUP_BIN)";
+        return "The pgsup binary " PGSUP_BIN_PATH " was not found or is not pgsup (set "
+               "$PGSUP_BIN to another)";
     case PGSUP_EHELPER:
-        return "The pgsup supervisor process failed";
+        return "The pgsup supervisor process failed (it was killed or crashed; its tree was "
+               "killed)";
+    case PGSUP_EBADBIN:
+        return "$PGSUP_BIN does not name a pgsup binary that can run";
+    case PGSUP_ECWD:
+        return "The working directory cmd.cwd does not exist or cannot be entered";
+    case PGSUP_EFORKED:
+        return "The run belongs to another process (a handle kept across fork())";
     default:
         /* strerrordesc_np: static strings, unlike strerror(), so safe from any thread. */
         if (err < PGSUP_ENOHELPER && strerrordesc_np(err))

@@ -5,8 +5,12 @@
  * for its messages and its exit on the caller's loop, and capture the command's output.
  *
  * The run is over when three things happened, in any order: the "done" message (or the
- * socket closed without one), the supervisor's exit (seen on its pidfd), and end of file on
- * every captured stream. */
+ * socket closed without one: the supervisor failed), the supervisor's exit (seen on its
+ * pidfd), and end of file on every captured stream.
+ *
+ * The supervisor is spawned clean, like any command (spawn.h): fds 0-2 and its control socket
+ * as fd 3, nothing else of the host, every signal at its default. A run belongs to the
+ * process that started it (pgsup.h, fork()): the handle remembers that pid. */
 #include "client.h"
 
 #include <errno.h>
@@ -27,19 +31,18 @@
 #include "capture.h"
 #include "wire.h"
 
-#ifndef PGSUP_BIN_PATH
-#define PGSUP_BIN_PATH "/usr/local/bin/pgsup"
-#endif
-
 #define CAPTURE_DEFAULT_MAX ((size_t) 64 << 20)
-#define KILL_AFTER_DEFAULT_S 5.0
 #define REAP_POLL_S 0.01 /* only without pidfds */
+/* `pgsup run --kill-after 0` means never (timeout(1)); SIGKILL at once is the shortest grace
+ * the option keeps, which fires on the next loop iteration, as a grace of 0 does. */
+#define KILL_AT_ONCE "1e-9"
 
 struct pgsup_proc {
     struct ev_loop *loop;
     pgsup_exit_cb *cb;
     void *userdata;
     pid_t pid;               /* the command */
+    pid_t owner;             /* the process that started the run; set once */
     pid_t super_pid;         /* the pgsup supervisor, our child */
     int super_pidfd;         /* -1 without pidfds: then reap_timer polls */
     int control_fd;
@@ -50,18 +53,40 @@ struct pgsup_proc {
     ev_io control_io, super_io, in_io;
     ev_timer reap_timer;
     bool done_msg, control_closed, super_gone;
+    bool said_anything;      /* await_start() got a record, even one it did not expect */
     int signal;              /* what pgsup_terminate() sends first */
     struct run_result result;
 };
 
-static const char *helper_path(char buf[PATH_MAX])
+/* The supervisor's binary: $PGSUP_BIN, else the installed one. Returns 0 and the path in
+ * *ret, or -PGSUP_EBADBIN. $PGSUP_BIN is resolved now, in the caller's working directory: the
+ * supervisor starts in cmd->cwd, where a relative path would name another file, and a later
+ * change of a link (/proc/self/exe, an upgrade) must not change which binary this run uses. */
+static int helper_path(char buf[PATH_MAX], const char **ret)
 {
     const char *env = getenv("PGSUP_BIN");
 
-    /* Absolute: the supervisor starts in cmd->cwd, where a relative path means nothing. */
-    if (env && *env && realpath(env, buf))
-        return buf;
-    return env && *env ? env : PGSUP_BIN_PATH;
+    if (!env || !*env) {
+        *ret = PGSUP_BIN_PATH;
+        return 0;
+    }
+    if (realpath(env, buf)) {
+        *ret = buf;
+        return 0;
+    }
+    /* An absolute path that does not resolve now fails at the spawn, with the same error. */
+    if (env[0] != '/')
+        return -PGSUP_EBADBIN;
+    *ret = env;
+    return 0;
+}
+
+/* The error for a supervisor binary that cannot run, or did not speak pgsup's protocol. */
+static int no_helper(void)
+{
+    const char *env = getenv("PGSUP_BIN");
+
+    return env && *env ? -PGSUP_EBADBIN : -PGSUP_ENOHELPER;
 }
 
 static void finish_if_over(pgsup_proc *p)
@@ -82,7 +107,10 @@ static void finish_if_over(pgsup_proc *p)
         r.wall_s = p->result.wall_s;
         r.rusage = p->result.rusage;
     } else {
-        r.exit_code = -1; /* the supervisor died; it killed the tree (see guard.h) */
+        /* The supervisor died before it reported; what was left of it killed the tree (see
+         * guard.h). How the command ended is unknown: neither field may look like an answer. */
+        r.error = -PGSUP_EHELPER;
+        r.exit_code = r.term_signal = -1;
     }
     r.out = capture_take(&p->out, &r.out_len);
     r.err = capture_take(&p->err, &r.err_len);
@@ -185,7 +213,7 @@ static void on_stdin(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* The supervisor's command line. Durations are passed in full precision; a kill_after below
- * zero (never) is `pgsup run`'s "0". */
+ * zero (never) is `pgsup run`'s "0", and 0 (at once) is KILL_AT_ONCE. */
 static char **helper_argv(const char *helper, const pgsup_cmd *cmd, char nums[3][32])
 {
     size_t n = 0, extra = 13;
@@ -197,9 +225,10 @@ static char **helper_argv(const char *helper, const pgsup_cmd *cmd, char nums[3]
     if (!argv)
         return NULL;
     snprintf(nums[0], 32, "%d", cmd->signal ? cmd->signal : SIGTERM);
-    snprintf(nums[1], 32, "%.17g",
-             cmd->kill_after_s < 0 ? 0 : cmd->kill_after_s ? cmd->kill_after_s
-                                                            : KILL_AFTER_DEFAULT_S);
+    if (cmd->kill_after_s == 0)
+        snprintf(nums[1], 32, "%s", KILL_AT_ONCE);
+    else
+        snprintf(nums[1], 32, "%.17g", cmd->kill_after_s < 0 ? 0 : cmd->kill_after_s);
     snprintf(nums[2], 32, "%.17g", cmd->timeout_s);
     size_t i = 0;
     argv[i++] = (char *) helper;
@@ -230,6 +259,7 @@ static int await_start(pgsup_proc *p)
     do
         n = recv(p->control_fd, buf, sizeof(buf), 0);
     while (n < 0 && errno == EINTR);
+    p->said_anything = n > 0;
     if (n <= 0 || wire_parse(buf, (size_t) n, &m) < 0)
         return -PGSUP_EHELPER;
     if (m.kind == WIRE_FAILED)
@@ -287,14 +317,14 @@ static int open_streams(pgsup_proc *p, const pgsup_cmd *cmd, struct spawn_plan *
     return 0;
 }
 
-/* The supervisor's spawn failed with ENOENT, EACCES or ENOEXEC: either its exec or, before it,
- * the change into cwd, which report through the same errno. A cwd that cannot be entered is
- * the caller's error (-ENOENT, -ENOTDIR, -EACCES), not a missing helper. */
+/* The supervisor's spawn failed with ENOENT, EACCES, ENOEXEC or ENOTDIR: either its exec or,
+ * before it, the change into cwd, which report through the same errno. A cwd that cannot be
+ * entered is the caller's error, and not a missing command either: -PGSUP_ECWD. */
 static int spawn_error(const char *cwd)
 {
     if (cwd && faccessat(AT_FDCWD, cwd, X_OK, AT_EACCESS) < 0)
-        return -errno;
-    return -PGSUP_ENOHELPER;
+        return -PGSUP_ECWD;
+    return no_helper();
 }
 
 static void free_unstarted(pgsup_proc *p)
@@ -314,15 +344,19 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     int child[SPAWN_FDS] = {-1, -1, -1, -1};
     char path[PATH_MAX], nums[3][32];
     struct spawn_plan plan;
+    const char *helper;
     char **argv = NULL;
     pgsup_proc *p;
     int r;
 
+    r = helper_path(path, &helper);
+    if (r < 0)
+        return r;
     p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
     *p = (pgsup_proc){.loop = loop, .cb = cb, .userdata = userdata, .super_pidfd = -1,
-                      .control_fd = -1, .in_fd = -1,
+                      .control_fd = -1, .in_fd = -1, .owner = getpid(),
                       .signal = cmd->signal ? cmd->signal : SIGTERM};
     capture_init(&p->out);
     capture_init(&p->err);
@@ -330,7 +364,7 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     r = open_streams(p, cmd, &plan, child);
     if (r < 0)
         goto fail;
-    argv = helper_argv(helper_path(path), cmd, nums);
+    argv = helper_argv(helper, cmd, nums);
     if (!argv) {
         r = -ENOMEM;
         goto fail;
@@ -341,7 +375,7 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     /* pgid 0: a group of its own, so the caller's terminal signals (Ctrl-C) reach the caller,
      * which decides; if they kill it, the tree dies with it anyway. */
     r = spawn_start(&plan, &p->super_pid);
-    if (r == -ENOENT || r == -EACCES || r == -ENOEXEC)
+    if (r == -ENOENT || r == -EACCES || r == -ENOEXEC || r == -ENOTDIR)
         r = spawn_error(cmd->cwd);
     for (int i = 0; i < SPAWN_FDS; i++)
         fd_close(&child[i]);
@@ -352,9 +386,13 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     p->super_pidfd = r >= 0 ? r : -1;
     r = await_start(p);
     if (r < 0) {
-        /* The supervisor exits at once after "failed" or a breakdown: reap it. */
-        siginfo_t si;
-        (void) waitid(P_PID, (id_t) p->super_pid, &si, WEXITED);
+        /* The supervisor exits at once after "failed" or a breakdown: reap it. One that
+         * exited by itself without a word is not pgsup (or not this version of it); one
+         * killed by a signal is a supervisor that failed. */
+        siginfo_t si = {0};
+        if (waitid(P_PID, (id_t) p->super_pid, &si, WEXITED) == 0 && r == -PGSUP_EHELPER &&
+            si.si_code == CLD_EXITED && !p->said_anything)
+            r = no_helper();
         goto fail;
     }
     free(argv);
@@ -392,6 +430,12 @@ fail:
 pid_t client_pid(const pgsup_proc *p)
 {
     return p->pid;
+}
+
+bool client_owned(const pgsup_proc *p)
+{
+    /* glibc no longer caches getpid(): a forked child sees its own pid here. */
+    return p->owner == getpid();
 }
 
 pid_t client_helper_pid(const pgsup_proc *p)

@@ -1,9 +1,15 @@
 /* client.h: the library side of a run. It starts `pgsup run --control-fd 3` for the command
  * and follows it on the caller's loop; api.c checks and defaults the arguments first. */
 #pragma once
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "pgsup.h"
+
+/* The supervisor binary when $PGSUP_BIN is not set (meson sets it to bin/pgsup of the prefix). */
+#ifndef PGSUP_BIN_PATH
+#define PGSUP_BIN_PATH "/usr/local/bin/pgsup"
+#endif
 
 /* Starts cmd (already checked: argv non-empty, durations finite and >= 0 or documented < 0,
  * fds open). See pgsup_start(). */
@@ -11,6 +17,9 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
                  pgsup_proc **ret_proc);
 
 pid_t client_pid(const pgsup_proc *p);
+
+/* True in the process that started the run; false in a child forked since (pgsup.h). */
+bool client_owned(const pgsup_proc *p);
 
 /* The pgsup supervisor process started for the run (the caller's child, which libpgsup reaps
  * itself). For the daemon, which reaps its other children and must leave this one alone. */

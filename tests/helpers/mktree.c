@@ -21,8 +21,11 @@
  * Every process of the tree writes its pid on an internal pipe once it is in its final state
  * (signal disposition set, session left, stopped); the leader waits for all of them and for
  * the intermediate processes of double forks to be gone, so the tree no longer changes. Then,
- * if PGSUP_TEST_READY_FD names an inherited fd, it writes "ready PID..." there (its own pid
- * first), which is how treecheck knows the tree is complete without guessing from timing.
+ * if PGSUP_TEST_READY_FIFO names a FIFO (or PGSUP_TEST_READY_FD an inherited fd), it writes
+ * "ready PID..." there (its own pid first), which is how treecheck knows the tree is complete
+ * without guessing from timing. A FIFO by path, because pgsup run and libpgsup pass no fd but
+ * 0, 1 and 2 to the command; the line is one write below PIPE_BUF, so lines of several trees
+ * on one FIFO never mix.
  * With --exit N the leader then exits with N instead of sleeping, leaving the rest behind.
  *
  * Exit status 2: usage error; 1: the tree could not be built. */
@@ -44,7 +47,7 @@
 #define COUNT_MAX 100000
 
 static int report_fd = -1; /* write end of the internal pipe; each process closes it after use */
-static int ready_fd = -1;  /* from PGSUP_TEST_READY_FD; only the leader writes it */
+static int ready_fd = -1;  /* from PGSUP_TEST_READY_FIFO or _FD; only the leader writes it */
 
 typedef void part_fn(long arg);
 
@@ -253,9 +256,19 @@ static long parse_count(const char *s)
 static int open_ready_fd(void)
 {
     const char *s = getenv("PGSUP_TEST_READY_FD");
+    const char *fifo = getenv("PGSUP_TEST_READY_FIFO");
     char *end;
     long fd;
 
+    if (fifo) {
+        /* The reader holds the FIFO open already: the open does not block. */
+        int r = open(fifo, O_WRONLY | O_CLOEXEC);
+        if (r < 0) {
+            fprintf(stderr, "mktree: PGSUP_TEST_READY_FIFO='%s': %s\n", fifo, strerror(errno));
+            exit(2);
+        }
+        return r;
+    }
     if (!s)
         return -1;
     errno = 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -361,4 +362,39 @@ bool procscan_cleanup(struct procscan_snap *s, pid_t self, const char *mark, dou
             return false;
         procscan_pause(pause_s);
     }
+}
+
+void procscan_fifo_close(const char *dir, int fds[2])
+{
+    char path[4096];
+
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0)
+            (void) close(fds[i]); /* a FIFO end: nothing to lose */
+        fds[i] = -1;
+    }
+    if (!dir[0])
+        return;
+    snprintf(path, sizeof(path), "%s/ready", dir);
+    (void) unlink(path); /* ENOENT: never made */
+    (void) rmdir(dir);
+}
+
+int procscan_fifo_open(char *dir_template, char *path, size_t path_len, int ret_fds[2])
+{
+    int fds[2] = {-1, -1}, r = 0;
+
+    if (!mkdtemp(dir_template))
+        return -errno;
+    snprintf(path, path_len, "%s/ready", dir_template);
+    if (mkfifo(path, 0600) < 0 || (fds[0] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+        (fds[1] = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+        r = -errno;
+    if (r < 0) {
+        procscan_fifo_close(dir_template, fds);
+        return r;
+    }
+    ret_fds[0] = fds[0];
+    ret_fds[1] = fds[1];
+    return 0;
 }

@@ -99,3 +99,14 @@ int procscan_kill_marked(pid_t pid, const char *mark);
  * between rounds. Returns true if all is gone; s holds what was seen last. */
 bool procscan_cleanup(struct procscan_snap *s, pid_t self, const char *mark, double limit_s,
                       double pause_s, bool kill_children);
+
+/* The FIFO of mktree's "ready PID..." line (PGSUP_TEST_READY_FIFO): a path, as pgsup run and
+ * libpgsup pass no fd but 0, 1 and 2 to the command. Makes a fresh 0700 directory from
+ * dir_template ("/tmp/NAME.XXXXXX", rewritten in place) with the FIFO "ready" in it, and
+ * writes its path to path (path_len bytes). ret_fds[0] reads (CLOEXEC, non-blocking);
+ * ret_fds[1] is a writer of ours (CLOEXEC), so that reads wait for a line instead of seeing
+ * end of file before the tree opens the FIFO. Returns 0, or -errno with nothing left behind. */
+int procscan_fifo_open(char *dir_template, char *path, size_t path_len, int ret_fds[2]);
+
+/* Closes fds[0] and fds[1] if >= 0 (then -1), removes the FIFO and its directory. */
+void procscan_fifo_close(const char *dir, int fds[2]);

@@ -7,8 +7,9 @@
  *   --members N          before going on, wait until N processes of the tree exist (pgsup's
  *                        two processes not counted); with --ready, mktree must have built
  *                        exactly N (its leader included)
- *   --ready              wait for the "ready PID..." line that mktree writes to the fd named
- *                        by PGSUP_TEST_READY_FD once its whole tree stands
+ *   --ready              wait for the "ready PID..." line that mktree writes to the FIFO named
+ *                        by PGSUP_TEST_READY_FIFO once its whole tree stands (a path: pgsup
+ *                        passes no fd but 0, 1 and 2 to the command)
  *   --send SIG           once the tree is built, send SIG to pgsup (the pid started)
  *   --kill-engine        once the tree is built, SIGKILL pgsup's engine (the guard's child)
  *   --settle S           after pgsup exits, give the tree up to S seconds to vanish (for an
@@ -56,7 +57,7 @@
 #include "procscan.h"
 
 #define MARK_VAR "PGSUP_TEST_MARK"
-#define READY_VAR "PGSUP_TEST_READY_FD"
+#define READY_VAR "PGSUP_TEST_READY_FIFO"
 #define POLL_MS 10
 #define CLEANUP_LIMIT_S 10.0
 
@@ -79,7 +80,8 @@ struct options {
 };
 
 static char mark[96];             /* "PGSUP_TEST_MARK=<pid>-<random>"; set once in main */
-static char ready_var[64];        /* "PGSUP_TEST_READY_FD=<fd>" with --ready */
+static char ready_var[128];       /* "PGSUP_TEST_READY_FIFO=<path>" with --ready */
+static char ready_dir[64];        /* the private directory of that FIFO, or "" */
 static pid_t self_pid;
 static pid_t guard_pid;           /* the pid started (pgsup's guard), our child */
 static pid_t engine_pid;          /* the guard's child, once seen; 0 before */
@@ -356,8 +358,8 @@ static int make_mark(void)
 }
 
 /* The environment of pgsup: ours, minus stale test variables, plus the marker (and the ready
- * fd). The array is heap-allocated, owned by the caller; the strings are borrowed. */
-static char **make_envp(int ready_wfd)
+ * FIFO). The array is heap-allocated, owned by the caller; the strings are borrowed. */
+static char **make_envp(bool ready)
 {
     size_t n = 0, k = 0;
     char **envp;
@@ -369,13 +371,12 @@ static char **make_envp(int ready_wfd)
         return NULL;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], MARK_VAR "=", strlen(MARK_VAR) + 1) != 0 &&
-            strncmp(environ[i], READY_VAR "=", strlen(READY_VAR) + 1) != 0)
+            strncmp(environ[i], READY_VAR "=", strlen(READY_VAR) + 1) != 0 &&
+            strncmp(environ[i], "PGSUP_TEST_READY_FD=", 20) != 0)
             envp[k++] = environ[i];
     envp[k++] = mark;
-    if (ready_wfd >= 0) {
-        snprintf(ready_var, sizeof(ready_var), "%s=%d", READY_VAR, ready_wfd);
+    if (ready)
         envp[k++] = ready_var;
-    }
     envp[k] = NULL;
     return envp;
 }
@@ -407,6 +408,22 @@ static pid_t start_pgsup(char **argv, char **envp, int err_fd)
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return r ? -r : pid;
+}
+
+/* The ready FIFO (procscan.h): our writer keeps reads from seeing end of file before mktree
+ * opens it; pgsup's exit, watched on its pidfd, says the tree died instead. */
+static int ready_fifo_open(int ret_fds[2])
+{
+    char path[sizeof(ready_dir) + 16];
+    int r;
+
+    snprintf(ready_dir, sizeof(ready_dir), "%s", "/tmp/treecheck.XXXXXX");
+    r = procscan_fifo_open(ready_dir, path, sizeof(path), ret_fds);
+    if (r < 0)
+        ready_dir[0] = '\0';
+    else
+        snprintf(ready_var, sizeof(ready_var), "%s=%s", READY_VAR, path);
+    return r;
 }
 
 /* Reads what is available of the ready line. Returns 1 once the line is complete, 0 if more is
@@ -761,7 +778,7 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_interrupt};
     struct options o;
     char **envp = NULL;
-    int ready_fds[2] = {-1, -1}, err_fd = -1, guard_fd = -1, status = 0;
+    int ready_fds[2] = {-1, -1}, err_fd = -1, guard_fd = -1, status = 0, r;
     bool ok = false, stderr_checked = false;
     double waited_s = 0;
     char got[64], want[64];
@@ -782,22 +799,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "treecheck: cannot make a marker\n");
         return 1;
     }
-    /* The write end is inherited by pgsup and the tree (mktree writes it); ours is CLOEXEC. */
-    if (o.ready && (pipe2(ready_fds, O_CLOEXEC) < 0 ||
-                    fcntl(ready_fds[1], F_SETFD, 0) < 0 ||
-                    fcntl(ready_fds[0], F_SETFL, O_NONBLOCK) < 0)) {
-        fprintf(stderr, "treecheck: cannot make the ready pipe: %s\n", strerror(errno));
+    if (o.ready && (r = ready_fifo_open(ready_fds)) < 0) {
+        fprintf(stderr, "treecheck: cannot make the ready FIFO: %s\n", strerror(-r));
         return 1;
     }
     /* pgsup's stderr is kept to be checked. A memfd rather than a pipe: the tree inherits
      * stderr, and a pipe would not end while an escapee holds it. */
     if ((err_fd = memfd_create("pgsup-stderr", MFD_CLOEXEC)) < 0) {
         fprintf(stderr, "treecheck: memfd_create: %s\n", strerror(errno));
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
-    envp = make_envp(ready_fds[1]);
+    envp = make_envp(o.ready);
     if (!envp) {
         fprintf(stderr, "treecheck: out of memory\n");
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
     if (o.file && unlink(o.file) < 0 && errno != ENOENT) {
@@ -806,10 +822,9 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "treecheck: %s\n", mark);
     pid = start_pgsup(o.argv, envp, err_fd);
-    if (ready_fds[1] >= 0)
-        (void) close(ready_fds[1]); /* a pipe end we never write: nothing to lose */
     if (pid < 0) {
         fprintf(stderr, "treecheck: cannot start '%s': %s\n", o.argv[0], strerror((int) -pid));
+        procscan_fifo_close(ready_dir, ready_fds);
         return 1;
     }
     guard_pid = pid;
@@ -856,8 +871,7 @@ cleanup:
         (void) check_stderr(&o, err_fd); /* only to show it: the test has failed already */
     if (guard_fd >= 0)
         (void) close(guard_fd); /* a pidfd: nothing to lose */
-    if (ready_fds[0] >= 0)
-        (void) close(ready_fds[0]); /* read end: nothing to lose */
+    procscan_fifo_close(ready_dir, ready_fds);
     if (err_fd >= 0)
         (void) close(err_fd); /* a memfd we only read: nothing to lose */
     free(envp);

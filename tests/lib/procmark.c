@@ -23,8 +23,9 @@
 static char mark[96];       /* "PGSUP_LIB_TEST_MARK=<pid>-<random>" */
 static char path_entry[4096];
 static char san_dir[64];    /* empty until procmark_san_setup() */
+static char ready_dir[64];  /* the ready FIFO's directory, empty when there is none */
 static char san_entry[2][4096];
-static char ready_entry[64];
+static char ready_entry[128];
 static const char *envp_buf[64];
 
 double procmark_now(void)
@@ -234,27 +235,21 @@ void procmark_san_cleanup(void)
 
 int procmark_ready_pipe(int ret_fds[2], const char **ret_entry)
 {
-    int fds[2];
+    char path[sizeof(ready_dir) + 16];
+    int r;
 
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -errno;
-    /* The write end goes down to mktree through the library and pgsup, which pass inherited
-     * fds through as they are. */
-    if (fcntl(fds[1], F_SETFD, 0) < 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-        int r = -errno;
-        (void) close(fds[0]); /* unused pipe: nothing to lose */
-        (void) close(fds[1]);
+    snprintf(ready_dir, sizeof(ready_dir), "%s", "/tmp/procmark-ready.XXXXXX");
+    r = procscan_fifo_open(ready_dir, path, sizeof(path), ret_fds);
+    if (r < 0) {
+        ready_dir[0] = '\0';
         return r;
     }
-    snprintf(ready_entry, sizeof(ready_entry), "%s=%d", PROCMARK_READY_VAR, fds[1]);
-    if (setenv(PROCMARK_READY_VAR, strchr(ready_entry, '=') + 1, 1) < 0) {
-        int r = -errno;
-        (void) close(fds[0]); /* unused pipe: nothing to lose */
-        (void) close(fds[1]);
+    snprintf(ready_entry, sizeof(ready_entry), "%s=%s", PROCMARK_READY_VAR, path);
+    if (setenv(PROCMARK_READY_VAR, path, 1) < 0) {
+        r = -errno;
+        procmark_ready_close(ret_fds);
         return r;
     }
-    ret_fds[0] = fds[0];
-    ret_fds[1] = fds[1];
     if (ret_entry)
         *ret_entry = ready_entry;
     return 0;
@@ -262,10 +257,14 @@ int procmark_ready_pipe(int ret_fds[2], const char **ret_entry)
 
 void procmark_ready_release(int fds[2])
 {
-    if (fds[1] >= 0)
-        (void) close(fds[1]); /* a pipe end we never write: nothing to lose */
-    fds[1] = -1;
+    (void) fds;
     (void) unsetenv(PROCMARK_READY_VAR); /* cannot fail for a valid name */
+}
+
+void procmark_ready_close(int fds[2])
+{
+    procscan_fifo_close(ready_dir, fds);
+    ready_dir[0] = '\0';
 }
 
 long procmark_read_ready(int fd, size_t n, double limit_s, pid_t *pids, size_t max)

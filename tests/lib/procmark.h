@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #define PROCMARK_VAR "PGSUP_LIB_TEST_MARK"
-#define PROCMARK_READY_VAR "PGSUP_TEST_READY_FD" /* mktree's "ready PID..." line (mktree.c) */
+#define PROCMARK_READY_VAR "PGSUP_TEST_READY_FIFO" /* mktree's "ready PID..." line (mktree.c) */
 
 /* Makes the test a child subreaper and puts a fresh marker in its environment. Returns 0 or
  * -errno. */
@@ -69,14 +69,18 @@ void procmark_san_cleanup(void);
 /* Seconds on CLOCK_MONOTONIC. */
 double procmark_now(void);
 
-/* A pipe for mktree's ready line: the write end is inheritable (no CLOEXEC) and named by
- * PGSUP_TEST_READY_FD in the environment (and in *ret_entry, for an explicit envp: a static
- * buffer). Returns 0 or -errno; ret_fds[0] is the read end (CLOEXEC, non-blocking). */
+/* A FIFO for mktree's ready line, in a private directory, named by PGSUP_TEST_READY_FIFO in
+ * the environment (and in *ret_entry, for an explicit envp: a static buffer). A path, not an
+ * inherited fd: libpgsup passes no fd but 0, 1 and 2 to the command. Returns 0 or -errno;
+ * ret_fds[0] is the read end (CLOEXEC, non-blocking), ret_fds[1] a writer of ours that keeps
+ * reads from seeing end of file before the tree opens the FIFO. One at a time. */
 int procmark_ready_pipe(int ret_fds[2], const char **ret_entry);
 
-/* Closes the write end (fds[1], then -1) and removes PGSUP_TEST_READY_FD from the environment,
- * so that later runs do not inherit a stale fd number. */
+/* Removes PGSUP_TEST_READY_FIFO from the environment, so that later runs do not get it. */
 void procmark_ready_release(int fds[2]);
+
+/* Closes both ends (then -1) and removes the FIFO and its directory. */
+void procmark_ready_close(int fds[2]);
 
 /* Reads n "ready PID..." lines from fd within limit_s seconds and appends every pid to
  * pids (capacity max). Returns the number of pids, or -errno (-ETIMEDOUT, -EPIPE on end of

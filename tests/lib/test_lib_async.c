@@ -11,6 +11,8 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "libtest.h"
@@ -137,7 +139,7 @@ static long trial_start_ready(struct trial *t, pid_t *pids, size_t max)
     trial_start(t);
     procmark_ready_release(ready);
     n = procmark_read_ready(ready[0], 1, 20, pids, max);
-    assert_int_equal(close(ready[0]), 0);
+    procmark_ready_close(ready);
     return n;
 }
 
@@ -305,7 +307,7 @@ static void test_async_terminate_signal(void **state)
 
 /* A shell that ignores SIGTERM, then says so on the ready pipe and becomes a sleep that
  * ignores it too. Tests wait for that line: a SIGTERM sent before the trap would kill it. */
-#define IGNORE_TERM "trap '' TERM; echo ready $$ >&$" PROCMARK_READY_VAR "; exec sleep 1000"
+#define IGNORE_TERM "trap '' TERM; echo ready $$ >\"$" PROCMARK_READY_VAR "\"; exec sleep 1000"
 
 static const char *const ignore_term_argv[] = {"sh", "-c", IGNORE_TERM, NULL};
 
@@ -482,7 +484,11 @@ static pid_t parent_of(pid_t pid)
 
 /* pgsup's supervisor is two processes: the guard (the library's child) and the engine (the
  * guard's child, parent of the command). Either SIGKILLed, the other kills the whole tree:
- * the callback still comes exactly once, when the tree is gone. */
+ * the callback still comes exactly once, when the tree is gone, and says that the supervisor
+ * failed (error -PGSUP_EHELPER, neither an exit code nor a signal), with nothing printed: the
+ * supervisor's stderr (the command's, captured here) stays empty. Before issue 9, a killed
+ * guard gave an ordinary "killed by SIGKILL" result, a killed engine exit_code -1 with
+ * term_signal 0, and "pgsup: engine died of signal 9..." on stderr. */
 static void supervisor_killed(bool engine)
 {
     const char *mktree = libtest_env("PGSUP_TEST_MKTREE");
@@ -492,6 +498,7 @@ static void supervisor_killed(bool engine)
     long n;
 
     trial_init(&t, argv);
+    t.cmd.flags = PGSUP_CAPTURE_STDERR;
     n = trial_start_ready(&t, pids, 16);
     assert_int_equal(n, 5);
     engine_pid = parent_of(t.pid);
@@ -503,8 +510,12 @@ static void supervisor_killed(bool engine)
     assert_int_equal(kill(victim, SIGKILL), 0);
     loop_run_all(t.loop);
     assert_int_equal(t.calls, 1);
-    /* Not a normal exit: the command died of a signal, or nobody could tell (-1, 0). */
+    assert_int_equal(t.r.error, -PGSUP_EHELPER);
     assert_int_equal(t.r.exit_code, -1);
+    assert_int_equal(t.r.term_signal, -1);
+    if (t.r.err_len)
+        fail_msg("the supervisor printed: %s", t.r.err);
+    free(t.r.err);
     for (long i = 0; i < n; i++)
         if (procmark_is_marked(pids[i]))
             fail_msg("pid %d of the tree is alive after the callback", (int) pids[i]);
@@ -729,6 +740,71 @@ static void test_async_many_concurrent(void **state)
 /* The default loop reaps every child with waitpid(-1) on SIGCHLD, the supervisor included: the
  * result still comes over the control channel. Last: the default loop's SIGCHLD handler stays
  * until the loop is destroyed. */
+/* --- fork() ------------------------------------------------------------------------------ */
+
+/* A child forked by the host inherits the handle, but the run is the parent's: every call from
+ * the child is refused and changes nothing (before issue 9 the child's pgsup_terminate()
+ * ended the parent's run). */
+static void test_async_handle_in_forked_child(void **state)
+{
+    struct trial t;
+    pid_t child;
+    int status;
+
+    (void) state;
+    trial_init(&t, sleep_argv);
+    trial_start(&t);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int a = pgsup_signal(t.p, SIGTERM), b = pgsup_terminate(t.p, 0),
+            c = pgsup_set_deadline(t.p, 0.01);
+        _exit(a == -PGSUP_EFORKED && b == -PGSUP_EFORKED && c == -PGSUP_EFORKED ? 0 : 1);
+    }
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) != 0)
+        fail_msg("the forked child could use the parent's handle");
+    /* Nothing was sent: the run goes on until the parent ends it. */
+    loop_run_for(t.loop, 0.3);
+    assert_int_equal(t.calls, 0);
+    assert_true(procmark_is_marked(t.pid));
+    assert_int_equal(pgsup_terminate(t.p, 5), 0);
+    trial_finish(&t, "after a forked child tried the handle");
+    assert_int_equal(t.r.term_signal, SIGTERM);
+}
+
+/* --- kill_after_s 0 ---------------------------------------------------------------------- */
+
+/* cmd.kill_after_s = 0 is SIGKILL at once, as pgsup_terminate(p, 0) is; the default grace is
+ * what PGSUP_CMD_INIT puts there. Before issue 9, 0 meant the default 5 s, so this TERM trap
+ * had the time to finish its cleanup and exit 0. */
+#define TERM_CLEANUP "trap 'echo term; sleep 3; echo survived; exit 0' TERM; " \
+                     "echo ready $$ >\"$" PROCMARK_READY_VAR "\"; while :; do sleep 1; done"
+
+static void test_async_kill_after_zero(void **state)
+{
+    const char *argv[] = {"sh", "-c", TERM_CLEANUP, NULL};
+    pgsup_cmd init = PGSUP_CMD_INIT;
+    pid_t pid = 0;
+    struct trial t;
+
+    (void) state;
+    assert_true(init.kill_after_s == PGSUP_KILL_AFTER_DEFAULT_S);
+    trial_init(&t, argv);
+    t.cmd.kill_after_s = 0;
+    t.cmd.flags = PGSUP_CAPTURE_STDOUT;
+    assert_int_equal(trial_start_ready(&t, &pid, 1), 1);
+    assert_int_equal(pgsup_set_deadline(t.p, 0.01), 0);
+    trial_finish(&t, "after a deadline with kill_after_s 0");
+    assert_true(t.r.timed_out);
+    assert_true(t.r.killed);
+    assert_int_equal(t.r.term_signal, SIGKILL);
+    if (t.r.out && strstr(t.r.out, "survived"))
+        fail_msg("the TERM trap finished its cleanup: there was a grace (%s)", t.r.out);
+    free(t.r.out);
+}
+
 static void test_async_default_loop(void **state)
 {
     const char *argv[] = {"sh", "-c", "sleep 0.1; exit 9", NULL};
@@ -763,6 +839,8 @@ int main(void)
         LIBTEST(test_async_set_deadline_zero),
         LIBTEST(test_async_guard_killed),
         LIBTEST(test_async_engine_killed),
+        LIBTEST(test_async_handle_in_forked_child),
+        LIBTEST(test_async_kill_after_zero),
         LIBTEST(test_async_many_concurrent),
         LIBTEST(test_async_default_loop),
     };

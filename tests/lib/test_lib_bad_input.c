@@ -351,6 +351,32 @@ static void expect_helper_error(const char *bin, int err)
     assert_int_equal(setenv("PGSUP_BIN", saved, 1), 0);
 }
 
+/* Without $PGSUP_BIN the installed binary is used, and the error names the path it tried. */
+static void expect_installed_helper_named(void)
+{
+    const char *msg = pgsup_strerror(-PGSUP_ENOHELPER);
+    const char *at = strchr(msg, '/');
+    char path[4096], saved[4096];
+    pgsup_cmd cmd = PGSUP_CMD_INIT;
+    size_t len;
+
+    if (!at)
+        fail_msg("'%s' names no path", msg);
+    len = strcspn(at, " ");
+    assert_true(len < sizeof(path));
+    memcpy(path, at, len);
+    path[len] = '\0';
+    if (access(path, X_OK) == 0) {
+        printf("note: %s is installed: its absence is not tested\n", path);
+        return;
+    }
+    snprintf(saved, sizeof(saved), "%s", libtest_env("PGSUP_BIN"));
+    cmd.argv = true_argv;
+    assert_int_equal(unsetenv("PGSUP_BIN"), 0);
+    expect_refused_err(&cmd, -PGSUP_ENOHELPER, "no $PGSUP_BIN");
+    assert_int_equal(setenv("PGSUP_BIN", saved, 1), 0);
+}
+
 static void test_bad_helper(void **state)
 {
     char dir[] = "/tmp/pgsup-lib-test-XXXXXX", file[64];
@@ -363,16 +389,18 @@ static void test_bad_helper(void **state)
     assert_true(fd >= 0);
     assert_int_equal(close(fd), 0);
 
-    expect_helper_error("/nonexistent/pgsup", -PGSUP_ENOHELPER);
-    expect_helper_error("pgsup-lib-test-no-such-helper", -PGSUP_ENOHELPER);
-    expect_helper_error(dir, -PGSUP_ENOHELPER);  /* a directory */
-    expect_helper_error(file, -PGSUP_ENOHELPER); /* not executable */
-    /* Programs that are not pgsup: they never say "started"; the library must notice the
-     * closed channel, reap them and report the helper's failure, not hang. */
-    expect_helper_error("/bin/true", -PGSUP_EHELPER);
-    expect_helper_error("/bin/false", -PGSUP_EHELPER);
+    /* A wrong $PGSUP_BIN says so (it was -PGSUP_ENOHELPER, "not found", before issue 9), and
+     * so does a program that is not pgsup: it exits without a word, which is not a supervisor
+     * that failed (-PGSUP_EHELPER before). */
+    expect_helper_error("/nonexistent/pgsup", -PGSUP_EBADBIN);
+    expect_helper_error("pgsup-lib-test-no-such-helper", -PGSUP_EBADBIN);
+    expect_helper_error(dir, -PGSUP_EBADBIN);  /* a directory */
+    expect_helper_error(file, -PGSUP_EBADBIN); /* not executable */
+    expect_helper_error("/bin/true", -PGSUP_EBADBIN);
+    expect_helper_error("/bin/false", -PGSUP_EBADBIN);
     assert_int_equal(unlink(file), 0);
     assert_int_equal(rmdir(dir), 0);
+    expect_installed_helper_named();
 
     /* And the real one still works afterwards. */
     {

@@ -16,6 +16,7 @@
 
 #include "blast.h"
 #include "libtest.h"
+#include "procscan.h"
 
 extern char **environ;
 
@@ -463,13 +464,14 @@ static void test_sync_cwd_missing(void **state)
     /* a pattern, compared bytewise: the bools in it are not valid bools */
     memset(&r, 0xa5, sizeof(r));
     memset(&before, 0xa5, sizeof(before));
+    /* -ENOENT would say that the command was not found (it was, before issue 9). */
     cmd.cwd = "/nonexistent/pgsup-lib-test";
     err = pgsup_run(&cmd, &r);
-    assert_int_equal(err, -ENOENT);
+    assert_int_equal(err, -PGSUP_ECWD);
     assert_memory_equal(&r, &before, sizeof(r));
     cmd.cwd = "/etc/passwd";
     err = pgsup_run(&cmd, &r);
-    assert_int_equal(err, -ENOTDIR);
+    assert_int_equal(err, -PGSUP_ECWD);
     assert_clean("after a missing cwd");
 }
 
@@ -738,8 +740,105 @@ static void test_sync_timeout_escapees_hold_pipes(void **state)
     assert_int_equal(n, 5);
     for (long i = 0; i < n; i++)
         assert_false(procmark_is_marked(pids[i]));
-    assert_int_equal(close(ready[0]), 0);
+    procmark_ready_close(ready);
     finish(&r, "after a deadline with escapees on the pipes");
+}
+
+/* --- the supervisor killed during pgsup_run() ---------------------------------------------- */
+
+struct killer {
+    int ready_fd;
+    bool engine;   /* kill the engine, else the guard */
+    int err;       /* 0, or what went wrong in the thread */
+};
+
+static pid_t parent_of(pid_t pid)
+{
+    struct procscan_proc e;
+
+    return procscan_stat(pid, &e) == 0 ? e.ppid : -1;
+}
+
+/* Waits for the command to stand, then SIGKILLs its engine or guard. Both are alive then: the
+ * guard is the test's child and waits for the engine, so the pids are surely theirs. */
+static void *kill_supervisor(void *arg)
+{
+    struct killer *k = arg;
+    pid_t pid = 0, engine, guard;
+
+    if (procmark_read_ready(k->ready_fd, 1, 20, &pid, 1) != 1) {
+        k->err = -ETIMEDOUT;
+        return NULL;
+    }
+    engine = parent_of(pid);
+    guard = engine > 0 ? parent_of(engine) : -1;
+    if (guard != getpid() && guard > 0 && parent_of(guard) == getpid()) {
+        if (kill(k->engine ? engine : guard, SIGKILL) < 0)
+            k->err = -errno;
+    } else {
+        k->err = -ESRCH;
+    }
+    return NULL;
+}
+
+/* pgsup_run() whose supervisor is killed returns -PGSUP_EHELPER and prints nothing: the
+ * supervisor writes to the host's stderr (fd 2, inherited), which is a memfd here. Before
+ * issue 9 it returned 0 with exit_code -1 and term_signal 0 (engine) or an ordinary "killed by
+ * SIGKILL" result (guard), and the guard wrote "pgsup: engine died of signal 9..." on fd 2. */
+static void sync_supervisor_killed(bool engine)
+{
+    const char *argv[] = {"sh", "-c", "echo ready $$ >\"$" PROCMARK_READY_VAR "\"; exec sleep 1000",
+                          NULL};
+    pgsup_cmd cmd = cmd_for(argv);
+    struct killer k = {.engine = engine};
+    int ready[2], saved, memfd, err;
+    char printed[512];
+    pthread_t thread;
+    pgsup_result r;
+    ssize_t n;
+
+    assert_int_equal(procmark_ready_pipe(ready, NULL), 0);
+    k.ready_fd = ready[0];
+    memfd = memfd_create("host-stderr", MFD_CLOEXEC);
+    assert_true(memfd >= 0);
+    saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    assert_true(saved >= 0);
+    assert_int_equal(pthread_create(&thread, NULL, kill_supervisor, &k), 0);
+    assert_int_equal(dup2(memfd, STDERR_FILENO), STDERR_FILENO);
+    err = pgsup_run(&cmd, &r);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    assert_int_equal(close(saved), 0);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    procmark_ready_release(ready);
+    procmark_ready_close(ready);
+    n = pread(memfd, printed, sizeof(printed) - 1, 0);
+    assert_int_equal(close(memfd), 0);
+    printed[n > 0 ? n : 0] = '\0';
+    if (k.err != 0)
+        fail_msg("could not kill the supervisor: %s", strerror(-k.err));
+    if (err == 0) {
+        fail_msg("pgsup_run() returned 0 (exit_code %d, term_signal %d), expected "
+                 "-PGSUP_EHELPER", r.exit_code, r.term_signal);
+    }
+    assert_int_equal(err, -PGSUP_EHELPER);
+    if (n > 0)
+        fail_msg("printed on the host's stderr: %s", printed);
+    /* The engine of a killed guard is orphaned to the test and exits once the tree is gone. */
+    if (procmark_settle(engine ? "after the engine was killed" : "after the guard was killed",
+                        LIBTEST_BOUND_S) != 0)
+        fail_msg("processes left after the supervisor was killed");
+}
+
+static void test_sync_engine_killed(void **state)
+{
+    (void) state;
+    sync_supervisor_killed(true);
+}
+
+static void test_sync_guard_killed(void **state)
+{
+    (void) state;
+    sync_supervisor_killed(false);
 }
 
 /* --- the host's own children, threads ------------------------------------------------------ */
@@ -831,6 +930,8 @@ int main(void)
         LIBTEST(test_sync_cwd),
         LIBTEST(test_sync_cwd_relative_helper),
         LIBTEST(test_sync_cwd_missing),
+        LIBTEST(test_sync_engine_killed),
+        LIBTEST(test_sync_guard_killed),
         LIBTEST(test_sync_not_found),
         LIBTEST(test_sync_not_executable),
         LIBTEST(test_sync_capture_both),
