@@ -189,8 +189,10 @@ int proc_scan_descendants(pid_t root, struct proc_table *t)
 int proc_each_child(pid_t parent, proc_child_fn *fn, void *userdata)
 {
     struct proc_table all = {0};
-    int r;
+    int r = procns_check();
 
+    if (r < 0)
+        return r; /* another namespace's numbers: nothing to call fn for */
     if (have_children_files())
         return each_child_of_tasks(parent, fn, userdata);
     /* No children files (an older or smaller kernel): the whole table, filtered. */

@@ -45,7 +45,8 @@ typedef int proc_child_fn(pid_t pid, void *userdata);
 
 /* Calls fn for each child of parent, zombies included, until fn returns < 0. Reads
  * /proc/PID/task/TID/children where the kernel has them, else scans all of /proc for the
- * processes whose parent is parent. Returns 0, fn's negative value, or -errno. */
+ * processes whose parent is parent. Returns 0, fn's negative value, -EXDEV when /proc is
+ * another PID namespace's (procns.h), or -errno. */
 int proc_each_child(pid_t parent, proc_child_fn *fn, void *userdata);
 
 /* Appends one entry; the table grows as needed. Returns 0 or -ENOMEM. */

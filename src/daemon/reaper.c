@@ -107,14 +107,14 @@ static int each_child(struct reaper *r, proc_child_fn *fn)
  * owned one ends the pass: libpgsup reaps it, and the runner calls reaper_reap() after that. */
 static int reap_unlisted(struct reaper *r)
 {
-    int n = 0;
+    struct visit v = {.r = r};
 
     for (;;) {
         siginfo_t si = {0};
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
             owned(r, si.si_pid))
-            return n;
-        n += reap_one(r, si.si_pid);
+            return v.count;
+        reap_one(si.si_pid, &v);
     }
 }
 
