@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pgsup.h"
 #include "core/fd.h"
 #include "core/log.h"
 #include "core/pidfd.h"
@@ -409,9 +410,13 @@ _Noreturn void supervise(const struct cli_job *job)
     if (r < 0) {
         if (tty && tcgetpgrp(STDIN_FILENO) != home_pgid)
             (void) tcsetpgrp(STDIN_FILENO, home_pgid); /* best effort: the shell retakes it */
-        /* libpgsup learns it from the missing result (see the top); stderr is its host's. */
-        if (job->control_fd >= 0)
+        /* libpgsup learns it from the missing result (see the top); stderr is its host's.
+         * Said in words too: an engine killed before it reported the start would otherwise
+         * look like a $PGSUP_BIN that is not pgsup (an exit without a word). */
+        if (job->control_fd >= 0) {
+            say_failure(job->control_fd, -PGSUP_EHELPER, "supervise", NULL);
             exit(STATUS_FAILED);
+        }
         if (WIFSIGNALED(status))
             log_msg("engine died of signal %d; killed what was left of the tree",
                     WTERMSIG(status));

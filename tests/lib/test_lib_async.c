@@ -389,8 +389,8 @@ static void terminate_trap_cleanup(double grace_s, bool finishes)
              (int) getpid());
     (void) unlink(path); /* ENOENT: as it should be */
     snprintf(script, sizeof(script),
-             "trap 'sleep 1 && echo done > %s; exit 0' TERM; sleep 1000 & echo ready $$ >&$"
-             PROCMARK_READY_VAR "; wait",
+             "trap 'sleep 1 && echo done > %s; exit 0' TERM; sleep 1000 & echo ready $$ > \"$"
+             PROCMARK_READY_VAR "\"; wait",
              path);
     trial_init(&t, argv);
     assert_int_equal(trial_start_ready(&t, &pid, 1), 1);
