@@ -175,13 +175,13 @@ static int classify(struct scan *s, const struct recover_spec *spec)
             s->mark[i] = OUT;
             continue;
         }
-        if (recorded(spec->state, e))
-            s->why[i] = "recorded";
-        else if (e->state != 'Z' && e->state != 'X' &&
-                 recover_has_marker(e->pid, spec->marker, spec->exact))
-            s->why[i] = "marker";
-        else
+        /* A record alone is not enough: whoever could write the state file could name any
+         * process there. A recorded process counts only if it carries the marker too (every
+         * process of a run inherits it); the record then also vouches for its group. */
+        if (e->state == 'Z' || e->state == 'X' ||
+            !recover_has_marker(e->pid, spec->marker, spec->exact))
             continue;
+        s->why[i] = recorded(spec->state, e) ? "recorded" : "marker";
         s->mark[i] = IN;
         if (recorded_group(spec->state, e->pgid) && !in_groups(s, e->pgid))
             s->groups[s->groups_len++] = e->pgid;

@@ -119,7 +119,7 @@ void runner_reopen_logs(struct job *job)
         int r = files[i] ? logfile_reopen(files[i]) : 0;
         if (r < 0)
             log_msg("cannot reopen log '%s' of '%s': %s, continuing", logfile_path(files[i]),
-                    job->name, strerror(-r));
+                    job->name, logfile_strerror(r));
     }
 }
 
@@ -132,11 +132,11 @@ static int log_open(struct logfile **f, const struct config_log *c, const char *
         return 0; /* the sizes may differ: the file object keeps the first ones (rare) */
     logfile_unref(*f);
     *f = NULL;
-    if (!c->path || c->discard)
+    if (!c->path || c->discard || c->own_fd)
         return 0;
     r = logfile_open(c->path, c->maxbytes, c->backups, f);
     if (r < 0)
-        log_msg("cannot open log '%s' of '%s': %s", c->path, job, strerror(-r));
+        log_msg("cannot open log '%s' of '%s': %s", c->path, job, logfile_strerror(r));
     return r;
 }
 
@@ -153,7 +153,7 @@ static int stream_fd(struct runner *r, const struct config_log *c, struct logfil
         return 0;
     }
     if (!f) {
-        *ret_fd = own;
+        *ret_fd = c->own_fd ? c->own_fd : own;
         return 0;
     }
     err = logpipe_open(&r->logger, f, &fd);

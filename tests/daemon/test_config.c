@@ -1279,11 +1279,11 @@ static int child_default_socket(void)
         return 11;
     free(p);
     unsetenv("XDG_RUNTIME_DIR");
-    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534.sock") != 0)
+    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534/pgsup.sock") != 0)
         return 12;
     free(p);
     setenv("XDG_RUNTIME_DIR", "relative/dir", 1);
-    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534.sock") != 0)
+    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534/pgsup.sock") != 0)
         return 13;
     free(p);
     return 0;
@@ -1314,7 +1314,7 @@ static void test_config_default_socket(void **state)
         free(p);
         unsetenv("XDG_RUNTIME_DIR");
         assert_int_equal(config_default_socket_path(&p), 0);
-        assert_true(strncmp(p, "/tmp/pgsup-", 11) == 0);
+        assert_true(strncmp(p, "/tmp/pgsup-", 11) == 0 && strstr(p, "/pgsup.sock"));
         free(p);
     }
     if (old) {
