@@ -262,6 +262,10 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, bool 
         if (!e.run) {
             if (e.control_fd >= 0)
                 control_send(&e, &(struct wire_msg){.kind = WIRE_FAILED, .err = r});
+            else if (r == -EAGAIN) /* see status_from_spawn_error() */
+                log_msg("cannot start '%s': fork failed: %s (too many processes: the limit of "
+                        "ulimit -u, of the cgroup's pids.max or pid_max is reached)",
+                        job->argv[0], strerror(-r));
             else
                 log_msg("cannot run '%s': %s", job->argv[0], strerror(-r));
             e.outcome.code = status_from_spawn_error(r);
