@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,27 +18,45 @@
 #include <unistd.h>
 
 #include "core/fd.h"
+#include "core/log.h"
 #include "core/proc.h"
 #include "core/signame.h"
 #include "core/timer.h"
+#include "request.h"
 
-#define REQUEST_MAX 65536
-#define WORDS_MAX 4096
+/* A client has this long to send its whole request, and then to take each part of the
+ * reply; waiting for jobs (stop, start) has no deadline of its own. */
+#define CONN_DEADLINE_S 10.0
 #define CONNS_MAX 256
+#define CONNS_PER_UID_MAX 32  /* one user's connections, refused or not */
+#define PAUSE_S 1.0           /* the listener's rest when not even the reserve fd is left */
+#define DRAIN_MAX ((size_t) 1 << 20) /* read and dropped after a refusal, at most */
 
 enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED };
+
+/* READING the request (deadline) → WAITING for jobs (no deadline) → WRITING the reply
+ * (deadline per part) → closed; or → DRAINING, after a reply to a request that was not read to
+ * its end (a refusal, an oversized or late request): the rest is read and dropped until the
+ * client closes, so that closing does not reset the connection before it read the reply. */
+enum conn_phase { CONN_READING, CONN_WAITING, CONN_WRITING, CONN_DRAINING };
 
 struct control_conn {
     struct control *c;
     struct control_conn *next;
     int fd;
     ev_io io;
+    ev_timer deadline;
+    enum conn_phase phase;
+    uid_t uid;                    /* the peer's (SO_PEERCRED) */
+    unsigned long long serial;    /* accept order: lower is older */
+    unsigned polled;              /* generation of poll_reading() that read it last */
     char *in;
     size_t in_len;
     char *out;
     size_t out_len, out_cap, out_off;
-    bool writing;
     bool denied;                  /* the peer is neither root nor the daemon's user */
+    bool linger;                  /* the request was not read to its end: drain before close */
+    size_t drained;
     enum wait_for wait;
     char **names;                 /* waited for */
     size_t names_len;
@@ -51,9 +70,14 @@ struct control {
     void *userdata;
     char *path;
     int fd;
+    int reserve_fd;               /* /dev/null, closed to make room for one accept on EMFILE */
     ev_io io;
+    ev_timer pause;               /* the listener is stopped until it fires */
+    bool out_of_fds;              /* said once per shortage, in the daemon's log */
     struct control_conn *conns;
     unsigned n_conns;
+    unsigned long long serial;
+    unsigned poll_gen;
 };
 
 /* --- output buffer ------------------------------------------------------------------------ */
@@ -349,7 +373,7 @@ char *control_format_status(struct supervisor *sup, bool json, char *const *name
     return b.p;
 }
 
-/* --- connections ------------------------------------------------------------------------- */
+/* --- replies ------------------------------------------------------------------------------ */
 
 void control_reply(struct control_conn *conn, const char *fmt, ...)
 {
@@ -377,6 +401,7 @@ static void conn_free(struct control_conn *conn)
     }
     c->n_conns--;
     ev_io_stop(c->loop, &conn->io);
+    ev_timer_stop(c->loop, &conn->deadline);
     fd_close(&conn->fd);
     for (size_t i = 0; i < conn->names_len; i++)
         free(conn->names[i]);
@@ -386,23 +411,79 @@ static void conn_free(struct control_conn *conn)
     free(conn);
 }
 
-/* Sends what it can of the reply; frees conn when all is sent (or ctl is gone). Returns
- * false if conn is still there, waiting for the socket to take the rest. */
+static void conn_arm(struct control_conn *conn)
+{
+    ev_timer_stop(conn->c->loop, &conn->deadline);
+    ev_timer_set(&conn->deadline, CONN_DEADLINE_S, 0);
+    ev_timer_start(conn->c->loop, &conn->deadline);
+}
+
+static void conn_watch(struct control_conn *conn, void (*cb)(struct ev_loop *, ev_io *, int),
+                       int events)
+{
+    ev_io_stop(conn->c->loop, &conn->io);
+    ev_io_init(&conn->io, cb, conn->fd, events);
+    conn->io.data = conn;
+    ev_io_start(conn->c->loop, &conn->io);
+}
+
+/* Reads and drops what the client still sends; true once it is done (freed). */
+static bool conn_drain(struct control_conn *conn)
+{
+    char scratch[4096];
+
+    for (;;) {
+        ssize_t n = recv(conn->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN && conn->drained < DRAIN_MAX)
+            return false;
+        if (n <= 0 || (conn->drained += (size_t) n) >= DRAIN_MAX) {
+            conn_free(conn);
+            return true;
+        }
+    }
+}
+
+static void on_conn_drain(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    (void) conn_drain(w->data);
+}
+
+/* Sends what it can of the reply. Returns true if conn is gone (all sent and closed, or ctl
+ * went away), false while it waits for the socket or for the client to close. */
 static bool conn_flush(struct control_conn *conn)
 {
+    bool progress = false;
+
     while (conn->out_off < conn->out_len) {
         ssize_t n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN)
+        if (n < 0 && errno == EAGAIN) {
+            if (progress)
+                conn_arm(conn); /* the deadline is per part: a big status may take a while */
             return false;
-        if (n < 0)
-            break; /* ctl went away: nobody to tell */
+        }
+        if (n < 0) {
+            conn_free(conn); /* ctl went away: nobody to tell */
+            return true;
+        }
         conn->out_off += (size_t) n;
+        progress = true;
     }
-    conn_free(conn);
-    return true;
+    if (!conn->linger) {
+        conn_free(conn);
+        return true;
+    }
+    conn->phase = CONN_DRAINING;
+    (void) shutdown(conn->fd, SHUT_WR); /* the reply is whole: the client reads EOF after it */
+    conn_arm(conn);
+    conn_watch(conn, on_conn_drain, EV_READ);
+    return conn_drain(conn);
 }
 
 static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
@@ -415,22 +496,22 @@ static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
 /* The reply is complete: send it, then close. conn may be freed on return. */
 static void conn_finish(struct control_conn *conn)
 {
-    struct control *c = conn->c;
-
     conn->wait = WAIT_NONE;
-    conn->writing = true;
-    ev_io_stop(c->loop, &conn->io);
+    conn->phase = CONN_WRITING;
+    ev_io_stop(conn->c->loop, &conn->io);
+    conn_arm(conn);
     if (conn_flush(conn))
         return;
-    ev_io_init(&conn->io, on_conn_write, conn->fd, EV_WRITE);
-    conn->io.data = conn;
-    ev_io_start(c->loop, &conn->io);
+    if (conn->phase == CONN_WRITING)
+        conn_watch(conn, on_conn_write, EV_WRITE);
 }
 
 bool control_busy(const struct control *c)
 {
     return c && c->conns;
 }
+
+/* --- requests ----------------------------------------------------------------------------- */
 
 /* Whether a waited-for job is where the request wanted it; adds its line when it is. */
 static bool wait_done(struct control_conn *conn, const char *name, bool report)
@@ -487,7 +568,7 @@ void control_job_changed(struct control *c)
     if (!c)
         return;
     for (conn = c->conns; conn; conn = next) {
-        next = conn->next; /* conn_check_wait does not free: it only starts the write */
+        next = conn->next; /* conn_check_wait may free conn, never another one */
         if (conn->wait != WAIT_NONE)
             conn_check_wait(conn);
     }
@@ -521,32 +602,40 @@ static const char *strerr_request(int r)
     }
 }
 
+static void do_status(struct control_conn *conn, const struct request *req)
+{
+    char *text = control_format_status(conn->c->sup, req->json, req->names, req->names_len);
+
+    if (!text)
+        control_reply(conn, "error: out of memory");
+    else
+        control_reply(conn, "%.*s", (int) (strlen(text) ? strlen(text) - 1 : 0), text);
+    free(text);
+}
+
 /* start, stop, restart: act on each job, then wait for all of them. */
-static void do_jobs(struct control_conn *conn, const char *verb, char **names, size_t len)
+static void do_jobs(struct control_conn *conn, const struct request *req)
 {
     struct supervisor *sup = conn->c->sup;
     const char *unknown;
     size_t n;
-    struct job **jobs;
-    bool stop = strcmp(verb, "stop") == 0;
+    struct job **jobs = select_jobs(sup, req->names, req->names_len, &n, &unknown);
 
-    if (len == 0) {
-        control_reply(conn, "error: %s: no job named (or 'all')", verb);
-        return;
-    }
-    jobs = select_jobs(sup, names, len, &n, &unknown);
     if (!jobs) {
         control_reply(conn, "error: no job '%s'", unknown ? unknown : "(out of memory)");
         return;
     }
-    conn->verb = stop ? "stopped" : strcmp(verb, "start") == 0 ? "started" : "restarted";
+    conn->verb = req->verb == REQUEST_STOP    ? "stopped"
+                 : req->verb == REQUEST_START ? "started"
+                                              : "restarted";
     /* conn->wait stays NONE until every job was acted on: the state changes this causes
      * call control_job_changed(), which must not answer (and free) conn meanwhile. */
     for (size_t i = 0; i < n; i++) {
         struct job *job = jobs[i];
-        int r = stop ? supervisor_stop(job)
-                     : strcmp(verb, "start") == 0 ? supervisor_start(job) : supervisor_restart(job);
-        if (r == -EALREADY && stop) {
+        int r = req->verb == REQUEST_STOP    ? supervisor_stop(job)
+                : req->verb == REQUEST_START ? supervisor_start(job)
+                                             : supervisor_restart(job);
+        if (r == -EALREADY && req->verb == REQUEST_STOP) {
             control_reply(conn, "%s: not running", job->name);
             continue;
         }
@@ -562,81 +651,74 @@ static void do_jobs(struct control_conn *conn, const char *verb, char **names, s
             control_reply(conn, "error: %s: out of memory", job->name);
     }
     free(jobs);
-    conn->wait = stop ? WAIT_STOPPED : WAIT_STARTED;
+    conn->wait = req->verb == REQUEST_STOP ? WAIT_STOPPED : WAIT_STARTED;
 }
 
-static void do_signal(struct control_conn *conn, char **words, size_t len)
+static void do_signal(struct control_conn *conn, const struct request *req)
 {
-    struct supervisor *sup = conn->c->sup;
     char name[SIGNAME_MAX];
     const char *unknown;
-    struct job **jobs;
     size_t n;
-    int sig;
+    struct job **jobs = select_jobs(conn->c->sup, req->names, req->names_len, &n, &unknown);
 
-    if (len < 2 || signame_parse(words[0], &sig) < 0) {
-        control_reply(conn, "error: signal: usage: signal SIG NAME...|all (SIG: TERM, HUP, 10...)");
-        return;
-    }
-    jobs = select_jobs(sup, words + 1, len - 1, &n, &unknown);
     if (!jobs) {
         control_reply(conn, "error: no job '%s'", unknown ? unknown : "(out of memory)");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        int r = supervisor_signal(jobs[i], sig);
+        int r = supervisor_signal(jobs[i], req->sig);
         if (r < 0)
             control_reply(conn, "error: %s: %s", jobs[i]->name, strerr_request(r));
         else
-            control_reply(conn, "%s: sent %s", jobs[i]->name, signame_format(sig, name));
+            control_reply(conn, "%s: sent %s", jobs[i]->name, signame_format(req->sig, name));
     }
     free(jobs);
 }
 
+static void do_reload(struct control_conn *conn, const struct request *req)
+{
+    (void) req;
+    conn->c->reload(conn, conn->c->userdata);
+}
+
+/* What each request does (request.h has their grammar): a new request is one row here. */
+static void (*const handlers[REQUEST_VERBS])(struct control_conn *, const struct request *) = {
+    [REQUEST_STATUS] = do_status, [REQUEST_START] = do_jobs,   [REQUEST_STOP] = do_jobs,
+    [REQUEST_RESTART] = do_jobs,  [REQUEST_SIGNAL] = do_signal, [REQUEST_RELOAD] = do_reload,
+};
+
+/* The request line is complete: answer it. conn may be freed on return. */
 static void conn_request(struct control_conn *conn, char *line)
 {
-    char *words[WORDS_MAX], *save = NULL;
-    size_t n = 0;
+    struct request req = {0};
+    char err[256];
+    int r;
 
-    for (char *w = strtok_r(line, " \t\r", &save); w && n < WORDS_MAX;
-         w = strtok_r(NULL, " \t\r", &save))
-        words[n++] = w;
-    if (n == 0) {
-        control_reply(conn, "error: empty request");
-    } else if (strcmp(words[0], "status") == 0) {
-        bool json = n > 1 && strcmp(words[1], "--json") == 0;
-        size_t first = json ? 2 : 1;
-        char *text = control_format_status(conn->c->sup, json, words + first, n - first);
-        if (!text)
-            control_reply(conn, "error: out of memory");
-        else
-            control_reply(conn, "%.*s", (int) (strlen(text) ? strlen(text) - 1 : 0), text);
-        free(text);
-    } else if (strcmp(words[0], "start") == 0 || strcmp(words[0], "stop") == 0 ||
-               strcmp(words[0], "restart") == 0) {
-        do_jobs(conn, words[0], words + 1, n - 1);
-    } else if (strcmp(words[0], "signal") == 0) {
-        do_signal(conn, words + 1, n - 1);
-    } else if (strcmp(words[0], "reload") == 0 && n == 1) {
-        conn->c->reload(conn, conn->c->userdata);
-    } else {
-        control_reply(conn, "error: unknown request '%s' (status, start, stop, restart, signal, "
-                            "reload)", words[0]);
-    }
+    conn->phase = CONN_WAITING;
+    ev_timer_stop(conn->c->loop, &conn->deadline);
+    r = conn->denied ? -EPERM : request_parse(line, &req, err, sizeof(err));
+    if (r == -EPERM)
+        control_reply(conn, "error: permission denied (only root and the daemon's user)");
+    else if (r == -ENOMEM)
+        control_reply(conn, "error: out of memory");
+    else if (r < 0)
+        control_reply(conn, "error: %s", err);
+    else
+        handlers[req.verb](conn, &req);
+    request_free(&req);
     if (conn->wait != WAIT_NONE)
         conn_check_wait(conn); /* maybe nothing to wait for: answer now */
     else
         conn_finish(conn);
 }
 
-static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
+/* Reads what the client sent; answers once the line is whole (or too long, or the client
+ * closed). conn may be freed on return. */
+static void conn_read(struct control_conn *conn)
 {
-    struct control_conn *conn = w->data;
     char *nl;
     ssize_t n;
 
-    (void) loop;
-    (void) revents;
     if (!conn->in) {
         conn->in = malloc(REQUEST_MAX + 1);
         if (!conn->in) {
@@ -656,15 +738,187 @@ static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
     nl = memchr(conn->in, '\n', conn->in_len);
     if (!nl && n > 0 && conn->in_len < REQUEST_MAX)
         return; /* more to come */
-    if (nl)
-        *nl = '\0';
     ev_io_stop(conn->c->loop, &conn->io);
-    if (conn->denied) {
-        control_reply(conn, "error: permission denied (only root and the daemon's user)");
+    if (!nl && n > 0) {
+        /* Not even a whole line fits: say so, then drop the rest (an unread rest would reset
+         * the connection before the client read why). */
+        conn->linger = true;
+        conn->phase = CONN_WAITING;
+        control_reply(conn, "error: request longer than %d bytes", REQUEST_MAX);
         conn_finish(conn);
         return;
     }
+    if (nl) {
+        *nl = '\0';
+        conn->linger = conn->denied || (size_t) (nl + 1 - conn->in) < conn->in_len;
+    }
     conn_request(conn, conn->in);
+}
+
+static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    conn_read(w->data);
+}
+
+static void on_conn_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct control_conn *conn = w->data;
+
+    (void) loop;
+    (void) revents;
+    if (conn->phase != CONN_READING) {
+        conn_free(conn); /* a reply not taken, or a client that does not close: give up */
+        return;
+    }
+    ev_io_stop(conn->c->loop, &conn->io);
+    conn->linger = true;
+    conn->phase = CONN_WAITING;
+    control_reply(conn, "error: no complete request within %.0f s", CONN_DEADLINE_S);
+    conn_finish(conn);
+}
+
+/* --- accepting ---------------------------------------------------------------------------- */
+
+/* Answers a connection that gets no service with one line, then closes it. */
+static void refuse(int *fd, const char *line)
+{
+    char scratch[4096];
+
+    (void) send(*fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT); /* gone: nobody to tell */
+    (void) shutdown(*fd, SHUT_WR);
+    /* What the client sent already is read, so that the close does not reset the connection
+     * before it reads the line; whatever comes later is its problem. */
+    for (int i = 0; i < 16 && recv(*fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0; i++)
+        ;
+    fd_close(fd);
+}
+
+/* Reads what waits on the connections still reading a request (of uid, or of everyone): a
+ * client whose request is there is served now, so that only connections that sent nothing
+ * remain. Each serves at most once; a reply may free other connections (waiters answered),
+ * so the walk starts over after each one. */
+static void poll_reading(struct control *c, bool one_uid, uid_t uid)
+{
+    unsigned gen = ++c->poll_gen;
+
+    for (;;) {
+        struct control_conn *conn;
+        for (conn = c->conns; conn; conn = conn->next)
+            if (conn->phase == CONN_READING && conn->polled != gen && (!one_uid || conn->uid == uid))
+                break;
+        if (!conn)
+            return;
+        conn->polled = gen;
+        conn_read(conn);
+    }
+}
+
+static unsigned count_conns(const struct control *c, bool one_uid, uid_t uid)
+{
+    unsigned n = 0;
+
+    for (const struct control_conn *conn = c->conns; conn; conn = conn->next)
+        n += !one_uid || conn->uid == uid;
+    return n;
+}
+
+/* Room for one more connection (of uid, or at all) under max: the idle connections are read
+ * first; if still full, the oldest one that has sent no request yet is dropped (a client
+ * that opens connections and sends nothing cannot lock the others out). false: every slot
+ * holds a request being answered. */
+static bool make_room(struct control *c, bool one_uid, uid_t uid, unsigned max)
+{
+    struct control_conn *oldest = NULL;
+
+    if (count_conns(c, one_uid, uid) < max)
+        return true;
+    poll_reading(c, one_uid, uid);
+    if (count_conns(c, one_uid, uid) < max)
+        return true;
+    for (struct control_conn *conn = c->conns; conn; conn = conn->next)
+        if (conn->phase == CONN_READING && (!one_uid || conn->uid == uid) &&
+            (!oldest || conn->serial < oldest->serial))
+            oldest = conn;
+    if (!oldest)
+        return false;
+    conn_free(oldest);
+    return true;
+}
+
+static void conn_new(struct control *c, int fd)
+{
+    struct control_conn *conn;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    bool denied;
+    char line[128];
+
+    /* Root, or the daemon's own user; the socket's mode already keeps others out unless
+     * they were handed an fd or the socket was opened up. Refused peers are still read
+     * (below) before they are answered, and count against their own uid's bound. */
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        cred.uid = (uid_t) -1;
+    denied = cred.uid != 0 && cred.uid != geteuid();
+    if (!make_room(c, true, cred.uid, CONNS_PER_UID_MAX) ||
+        !make_room(c, false, 0, CONNS_MAX)) {
+        snprintf(line, sizeof(line), "error: too many connections (uid %u)\n",
+                 (unsigned) cred.uid);
+        refuse(&fd, line);
+        return;
+    }
+    conn = calloc(1, sizeof(*conn));
+    if (!conn) {
+        refuse(&fd, "error: out of memory\n");
+        return;
+    }
+    *conn = (struct control_conn){.c = c, .fd = fd, .uid = cred.uid, .denied = denied,
+                                  .serial = ++c->serial, .phase = CONN_READING,
+                                  .next = c->conns};
+    c->conns = conn;
+    c->n_conns++;
+    ev_timer_init(&conn->deadline, on_conn_deadline, CONN_DEADLINE_S, 0);
+    conn->deadline.data = conn;
+    ev_timer_start(c->loop, &conn->deadline);
+    conn_watch(conn, on_conn_read, EV_READ);
+}
+
+static void on_pause(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct control *c = w->data;
+
+    (void) revents;
+    if (c->reserve_fd < 0)
+        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ev_io_start(loop, &c->io);
+}
+
+/* accept() failed for want of fds: the connection stays queued and the listener readable, so
+ * the loop would spin on it. The reserve fd makes room for one accept: that client gets one
+ * line saying why, and the slot is reserved again. Without a reserve (another fd took its
+ * place), the listener rests for PAUSE_S. Returns true if accepting may go on. */
+static bool shed_one(struct control *c)
+{
+    int fd;
+
+    if (!c->out_of_fds)
+        log_msg("out of file descriptors: answering control connections with an error until "
+                "some are free, continuing");
+    c->out_of_fds = true;
+    if (c->reserve_fd >= 0) {
+        fd_close(&c->reserve_fd);
+        fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0)
+            refuse(&fd, "error: the daemon is out of file descriptors; try again later\n");
+        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (c->reserve_fd >= 0)
+            return true;
+    }
+    ev_io_stop(c->loop, &c->io);
+    ev_timer_set(&c->pause, PAUSE_S, 0);
+    ev_timer_start(c->loop, &c->pause);
+    return false;
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -674,32 +928,18 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
     (void) loop;
     (void) revents;
     for (;;) {
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        struct control_conn *conn;
         int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
-            return; /* EAGAIN, or a connection that died before we took it */
-        /* Root, or the daemon's own user; the socket's mode already keeps others out unless
-         * they were handed an fd. */
-        bool denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-                      (cred.uid != 0 && cred.uid != geteuid());
-        conn = c->n_conns < CONNS_MAX ? calloc(1, sizeof(*conn)) : NULL;
-        if (!conn) {
-            fd_close(&fd);
-            continue;
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            if (shed_one(c))
+                continue;
+            return;
         }
-        /* A refused peer is still read before it is answered: closing a socket with its
-         * request unread would reset the connection, and ctl would not see why. */
-        conn->denied = denied;
-        conn->c = c;
-        conn->fd = fd;
-        conn->next = c->conns;
-        c->conns = conn;
-        c->n_conns++;
-        ev_io_init(&conn->io, on_conn_read, fd, EV_READ);
-        conn->io.data = conn;
-        ev_io_start(c->loop, &conn->io);
+        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (fd < 0)
+            return; /* EAGAIN: nothing queued */
+        c->out_of_fds = false;
+        conn_new(c, fd);
     }
 }
 
@@ -719,20 +959,23 @@ int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
     if (!c)
         return -ENOMEM;
     *c = (struct control){.loop = loop, .sup = sup, .reload = reload, .userdata = userdata,
-                          .fd = -1};
+                          .fd = -1, .reserve_fd = -1};
+    ev_timer_init(&c->pause, on_pause, PAUSE_S, 0);
+    c->pause.data = c;
     c->path = strdup(path);
     if (!c->path) {
         r = -ENOMEM;
         goto fail;
     }
+    c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (c->fd < 0) {
+    if (c->fd < 0 || c->reserve_fd < 0) {
         r = -errno;
         goto fail;
     }
-    /* A socket left by a daemon that crashed: ours now (the caller holds the lock). Anything
-     * else at that path is not ours to remove. */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+    /* A socket left by a daemon of ours that crashed: ours now (the caller holds the lock).
+     * Anything else at that path, another user's socket included, is not ours to remove. */
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == geteuid())
         (void) unlink(path); /* if it fails, bind says why */
     /* 0600 from the first instant: no window in which others could connect. */
     old_mask = umask(0177);
@@ -751,6 +994,7 @@ int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
     return 0;
 fail:
     fd_close(&c->fd);
+    fd_close(&c->reserve_fd);
     free(c->path);
     free(c);
     return r;
@@ -763,7 +1007,9 @@ void control_free(struct control *c)
     while (c->conns)
         conn_free(c->conns);
     ev_io_stop(c->loop, &c->io);
+    ev_timer_stop(c->loop, &c->pause);
     fd_close(&c->fd);
+    fd_close(&c->reserve_fd);
     (void) unlink(c->path); /* gone already: fine */
     free(c->path);
     free(c);

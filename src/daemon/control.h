@@ -11,7 +11,15 @@
  *
  * The reply is lines of text, then the daemon closes the connection. A line that starts with
  * "error: " reports a failure (the request may have done the rest); ctl exits 1 if there was
- * one. */
+ * one. The grammar of requests is request.c's table, what they do a table of handlers here.
+ *
+ * Misbehaving clients cannot lock others out or stall the daemon: a request longer than
+ * REQUEST_MAX bytes, or not complete within a deadline (10 s), is answered with one error
+ * line; a reply not taken within the deadline is dropped; each peer uid may hold a bounded
+ * number of connections, and when a uid or the daemon is at its bound, the oldest connection
+ * that has sent nothing is dropped to make room. Out of file descriptors, a reserve fd lets
+ * each waiting client be told so (the event loop does not spin), and the daemon's log says
+ * it once. */
 #pragma once
 #include <stdbool.h>
 

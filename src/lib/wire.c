@@ -142,7 +142,7 @@ static int parse_pair(struct wire_msg *m, const char *key, const char *val)
         m->seconds = d;
     else if (strcmp(key, "exited") == 0 && (e = parse_int(val, 0, 1, &n)) == 0)
         r->exited = n != 0;
-    else if (strcmp(key, "code") == 0 && (e = parse_int(val, 0, 255, &n)) == 0)
+    else if (strcmp(key, "code") == 0 && (e = parse_int(val, -1, 255, &n)) == 0) /* -1: signal */
         r->exit_code = (int) n;
     else if (strcmp(key, "signal") == 0 && (e = parse_int(val, 0, _NSIG - 1, &n)) == 0)
         r->term_signal = (int) n;

@@ -50,6 +50,10 @@ static void test_wire_round_trip(void **unused)
     assert_int_equal(out.pid, 4194304);
     assert_int_equal(parse("signal sig=64", &out), 0);
     assert_int_equal(parse("deadline seconds=0", &out), 0);
+    /* What the engine sends for a command killed by a signal (run.h: exit_code -1). */
+    assert_int_equal(parse("done exited=0 code=-1 signal=15", &out), 0);
+    assert_int_equal(out.result.exit_code, -1);
+    assert_int_equal(out.result.term_signal, 15);
 }
 
 /* Each of these used to parse (some through undefined behaviour); each field has a range. */
@@ -63,7 +67,7 @@ static void test_wire_rejects_out_of_range_fields(void **unused)
         "signal sig=-9",          "signal sig=1e10",         "terminate sig=15 seconds=1e300",
         "deadline seconds=inf",   "deadline seconds=nan",    "deadline seconds=-inf",
         "deadline seconds= 1",    "done exited=2",           "done exited=-1",
-        "done code=256",          "done code=-1",            "done signal=65",
+        "done code=256",          "done code=-2",            "done signal=65",
         "done timed_out=7",       "done escalated=1e9",      "done wall=-1",
         "done wall=1e300",        "done utime=1e300",        "done stime=-0.5",
         "done maxrss=1e300",      "done maxrss=9223372036854775808",
