@@ -194,16 +194,16 @@ static int classify(struct scan *s, const struct recover_spec *spec)
     return alive;
 }
 
-static void kill_one(const struct proc_entry *e)
+void recover_kill_one(pid_t pid, unsigned long long start)
 {
     struct proc_entry now;
-    int pidfd = pidfd_get(e->pid);
+    int pidfd = pidfd_get(pid);
 
     /* pidfd_open: Linux 5.3+; ENOSYS → kill() by pid right after the start-time check. */
     if (pidfd < 0 && pidfd != -ENOSYS)
         return; /* gone */
-    if (proc_stat_read(e->pid, &now) == 0 && now.start == e->start)
-        (void) pidfd_kill(pidfd, e->pid, SIGKILL); /* ESRCH: it died meanwhile */
+    if (proc_stat_read(pid, &now) == 0 && now.start == start)
+        (void) pidfd_kill(pidfd, pid, SIGKILL); /* ESRCH: it died meanwhile */
     fd_close(&pidfd);
 }
 
@@ -238,7 +238,7 @@ int recover_kill(const struct recover_spec *spec, double limit_s, recover_note_f
             const struct proc_entry *e = &s.t.v[i];
             if (s.mark[i] != IN || e->state == 'Z' || e->state == 'X')
                 continue;
-            kill_one(e);
+            recover_kill_one(e->pid, e->start);
             if (!tree_contains(&killed, e->pid, e->start)) {
                 if (proc_table_add(&killed, e) < 0) {
                     r = -ENOMEM;

@@ -34,5 +34,9 @@ typedef void recover_note_fn(const struct proc_entry *e, const char *why, void *
 int recover_kill(const struct recover_spec *spec, double limit_s, recover_note_fn *note,
                  void *userdata);
 
+/* SIGKILLs pid through a pidfd if it still has this start time (a recycled pid is left
+ * alone); gone already is fine. */
+void recover_kill_one(pid_t pid, unsigned long long start);
+
 /* True if the environment of pid holds an entry starting with (exact: equal to) marker. */
 bool recover_has_marker(pid_t pid, const char *marker, bool exact);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Jobs that fight their own pgsup supervisor. The engine is the command's parent ($PPID) and
+# runs as the same user, so a job can stop it, trace it, or kill it and its guard. Whatever it
+# does, a stop must end within stopwaitsecs and a small bound (the daemon notices and takes
+# over the tree), the daemon's SIGTERM shutdown must end, and nothing of the tree may survive.
+# No duration is asserted: a stop that hangs is caught by the generous limit of `stop_within`.
+. "$(dirname "$0")/lib.sh"
+
+# The guard: the engine's parent.
+GUARD='$(cut -d" " -f4 /proc/$PPID/stat)'
+
+conf fight <<EOF
+[program:stop-engine]
+command = sh -c 'kill -STOP \$PPID; exec sleep 1000'
+environment = TREE=stop-engine
+stopwaitsecs = 1
+startsecs = 0
+autorestart = false
+
+[program:stop-guard]
+command = sh -c 'kill -STOP $GUARD; exec sleep 1000'
+environment = TREE=stop-guard
+stopwaitsecs = 1
+startsecs = 0
+autorestart = false
+
+[program:kill-engine]
+command = sh -c 'sleep 1000 & setsid sleep 1000 & kill -KILL \$PPID; wait'
+environment = TREE=kill-engine
+stopwaitsecs = 1
+startsecs = 0
+autorestart = false
+
+[program:kill-guard-stop-engine]
+command = sh -c 'setsid sleep 1000 & g=$GUARD; kill -STOP \$PPID; kill -KILL \$g; wait'
+environment = TREE=kill-guard-stop-engine
+stopwaitsecs = 1
+startsecs = 0
+autorestart = false
+
+[program:trace-engine]
+command = $PYTHON -c 'import ctypes, os, sys, time; libc = ctypes.CDLL(None, use_errno=True); ok = libc.ptrace(16, os.getppid(), 0, 0) == 0; open("$W/traced", "w").write("yes" if ok else "no: errno " + str(ctypes.get_errno())); time.sleep(1000)'
+environment = TREE=trace-engine
+stopwaitsecs = 1
+startsecs = 0
+autorestart = false
+EOF
+
+# stop_within NAME: ctl stop must return 0 (the whole tree gone) within the test's limit.
+stop_within() {
+    local rc=0
+    timeout "$LIMIT" "$PGSUP" ctl -s "$SOCK" stop "$1" >"$W/out" 2>&1 || rc=$?
+    [ "$rc" -ne 124 ] || fail "ctl stop $1 still waits after ${LIMIT}s"
+    [ "$rc" -eq 0 ] || fail "ctl stop $1: exit $rc: $(cat "$W/out")"
+    grep -qx "$1: stopped" "$W/out" || fail "ctl stop $1: $(cat "$W/out")"
+    absent "TREE=$1"
+}
+
+# engine_state NAME: the state letter of the job's engine (T: stopped, t: traced).
+engine_state() { cut -d' ' -f3 "/proc/$(field "$1" engine_pid)/stat"; }
+engine_is() { [ "$(engine_state "$1")" = "$2" ]; }
+
+start_daemon fight
+
+say "a job that SIGSTOPs its engine: ctl stop ends, the daemon takes over"
+wait_for "stop-engine's engine to be stopped" engine_is stop-engine T
+stop_within stop-engine
+field stop-engine last_exit | grep -q "stopped or stuck" ||
+    fail "last exit: $(field stop-engine last_exit)"
+
+say "a job that SIGSTOPs its guard: ctl stop ends"
+wait_for "stop-guard's guard to be stopped" \
+    sh -c "[ \"\$(cut -d' ' -f3 /proc/$(field stop-guard guard_pid)/stat)\" = T ]"
+stop_within stop-guard
+
+say "a job that SIGKILLs its engine: the guard kills the tree, the daemon reaps it"
+wait_state kill-engine EXITED
+field kill-engine last_exit | grep -q "supervisor died" ||
+    fail "last exit: $(field kill-engine last_exit)"
+absent TREE=kill-engine "$LIMIT"
+
+say "a job that kills its guard and stops its engine: the daemon notices by itself"
+wait_state kill-guard-stop-engine EXITED
+field kill-guard-stop-engine last_exit | grep -q "stopped or stuck" ||
+    fail "last exit: $(field kill-guard-stop-engine last_exit)"
+absent TREE=kill-guard-stop-engine
+
+say "a job that ptrace-attaches its engine: ctl stop ends"
+wait_for "the tracer to try" test -s "$W/traced"
+if [ "$(cat "$W/traced")" = yes ]; then
+    wait_for "trace-engine's engine to be traced" engine_is trace-engine t
+else
+    say "the kernel refused the attach ($(cat "$W/traced")): the stop is tried all the same"
+fi
+stop_within trace-engine
+
+say "the daemon's SIGTERM with a job that stopped its engine: the daemon exits 0"
+ctl start stop-engine >/dev/null
+wait_for "stop-engine's engine to be stopped" engine_is stop-engine T
+kill -TERM "$DAEMON"
+end=$((SECONDS + LIMIT))
+while kill -0 "$DAEMON" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$DAEMON/stat")" != Z ]; do
+    [ "$SECONDS" -lt "$end" ] || fail "the daemon still runs ${LIMIT}s after SIGTERM"
+    sleep 0.05
+done
+rc=0
+wait "$DAEMON" || rc=$?
+DAEMON=
+[ "$rc" -eq 0 ] || fail "the daemon exited $rc after SIGTERM"
+check_log
+absent TREE=stop-engine
