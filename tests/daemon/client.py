@@ -21,8 +21,10 @@ LIMIT = float(os.environ.get("PGSUP_TEST_LIMIT", "60"))
 
 def connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(LIMIT)
+    # Blocking: with a timeout, Python's connect() on a full backlog fails with EAGAIN at
+    # once, where a plain client waits for the daemon to accept.
     s.connect(path)
+    s.settimeout(LIMIT)
     return s
 
 

@@ -181,5 +181,6 @@ need_root() {
 
 CLIENT=$(dirname "${BASH_SOURCE[0]}")/client.py
 
-# client ARGS...: tests/daemon/client.py, a misbehaving client or a fake server.
+# client ARGS...: tests/daemon/client.py, a misbehaving client or a fake server. In the
+# background, run "$PYTHON" "$CLIENT" directly, so that $! is its pid.
 client() { "$PYTHON" "$CLIENT" "$@"; }
