@@ -40,8 +40,12 @@ static int check_owner_mode(const struct stat *st, bool private, char why[TRUST_
     uid_t me = geteuid();
 
     if (private ? st->st_uid != me : st->st_uid != 0 && st->st_uid != me) {
-        snprintf(why, TRUST_WHY_MAX, "is owned by uid %u, not by %s%u", (unsigned) st->st_uid,
-                 private || me == 0 ? "" : "root or ", (unsigned) me);
+        if (me == 0 && !private)
+            snprintf(why, TRUST_WHY_MAX, "is owned by uid %u, not by root",
+                     (unsigned) st->st_uid);
+        else
+            snprintf(why, TRUST_WHY_MAX, "is owned by uid %u, not by %suid %u",
+                     (unsigned) st->st_uid, private ? "" : "root or ", (unsigned) me);
         return -EPERM;
     }
     if (private && (st->st_mode & (S_IRWXG | S_IRWXO))) {

@@ -113,7 +113,7 @@ if need_root "the private runtime directory, other users' files, a squatted sock
     rc=0
     as "$A" timeout -k 5 "$LIMIT" "$PGSUP" daemon -c "$W/a/a.conf" 2>"$W/err" || rc=$?
     [ "$rc" -eq 125 ] || fail "B's directory: the daemon exited $rc"
-    grep -q "the directory '$priv' is owned by uid $(id -u "$B"), not by $uid_a" "$W/err" ||
+    grep -q "the directory '$priv' is owned by uid $(id -u "$B"), not by uid $uid_a" "$W/err" ||
         fail "$(cat "$W/err")"
     rc=0
     as "$A" "$PGSUP" ctl status 2>"$W/err" || rc=$?
