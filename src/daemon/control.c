@@ -1,62 +1,31 @@
-/* control.c: the control socket (control.h): accepting, checking the peer, reading one
- * request line, acting on the supervisor, and answering, as a human table or as JSON for
- * status. Requests that take time (stop waits for whole trees to be gone) are answered when
- * the jobs get there: control_job_changed() looks at them on every state change. */
+/* control.c: the control socket's protocol (control.h): acting on the supervisor for each
+ * request and answering, as a human table or as JSON for status. The connections and their
+ * limits are clients.c's, the grammar of requests request.c's. Requests that take time (stop
+ * waits for whole trees to be gone) are answered when the jobs get there:
+ * control_job_changed() looks at them on every state change. */
 #include "control.h"
 
 #include <errno.h>
 #include <ev.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include "core/fd.h"
-#include "core/log.h"
 #include "core/proc.h"
 #include "core/signame.h"
 #include "core/timer.h"
+#include "clients.h"
 #include "request.h"
-
-/* A client has this long to send its whole request, and then to take each part of the
- * reply; waiting for jobs (stop, start) has no deadline of its own. */
-#define CONN_DEADLINE_S 10.0
-#define CONNS_MAX 256
-#define CONNS_PER_UID_MAX 32  /* one user's connections, refused or not */
-#define PAUSE_S 1.0           /* the listener's rest when not even the reserve fd is left */
-#define DRAIN_MAX ((size_t) 1 << 20) /* read and dropped after a refusal, at most */
 
 enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED };
 
-/* READING the request (deadline) → WAITING for jobs (no deadline) → WRITING the reply
- * (deadline per part) → closed; or → DRAINING, after a reply to a request that was not read to
- * its end (a refusal, an oversized or late request): the rest is read and dropped until the
- * client closes, so that closing does not reset the connection before it read the reply. */
-enum conn_phase { CONN_READING, CONN_WAITING, CONN_WRITING, CONN_DRAINING };
-
+/* One request being answered. */
 struct control_conn {
     struct control *c;
-    struct control_conn *next;
-    int fd;
-    ev_io io;
-    ev_timer deadline;
-    enum conn_phase phase;
-    uid_t uid;                    /* the peer's (SO_PEERCRED) */
-    unsigned long long serial;    /* accept order: lower is older */
-    unsigned polled;              /* generation of poll_reading() that read it last */
-    char *in;
-    size_t in_len;
-    char *out;
-    size_t out_len, out_cap, out_off;
-    bool denied;                  /* the peer is neither root nor the daemon's user */
-    bool linger;                  /* the request was not read to its end: drain before close */
-    size_t drained;
+    struct control_conn *next;    /* in c->waiting */
+    struct client *client;
     enum wait_for wait;
     char **names;                 /* waited for */
     size_t names_len;
@@ -68,16 +37,8 @@ struct control {
     struct supervisor *sup;
     control_reload_fn *reload;
     void *userdata;
-    char *path;
-    int fd;
-    int reserve_fd;               /* /dev/null, closed to make room for one accept on EMFILE */
-    ev_io io;
-    ev_timer pause;               /* the listener is stopped until it fires */
-    bool out_of_fds;              /* said once per shortage, in the daemon's log */
-    struct control_conn *conns;
-    unsigned n_conns;
-    unsigned long long serial;
-    unsigned poll_gen;
+    struct clients *clients;
+    struct control_conn *waiting; /* requests waiting for jobs */
 };
 
 /* --- output buffer ------------------------------------------------------------------------ */
@@ -373,145 +334,44 @@ char *control_format_status(struct supervisor *sup, bool json, char *const *name
     return b.p;
 }
 
-/* --- replies ------------------------------------------------------------------------------ */
+/* --- requests ----------------------------------------------------------------------------- */
 
 void control_reply(struct control_conn *conn, const char *fmt, ...)
 {
-    struct buf b = {.p = conn->out, .len = conn->out_len, .cap = conn->out_cap};
     va_list ap;
 
     va_start(ap, fmt);
-    buf_vadd(&b, fmt, ap);
+    clients_vreply(conn->client, fmt, ap);
     va_end(ap);
-    buf_add(&b, "\n");
-    conn->out = b.p;
-    conn->out_len = b.len;
-    conn->out_cap = b.cap;
 }
 
 static void conn_free(struct control_conn *conn)
 {
-    struct control *c = conn->c;
-
-    for (struct control_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
+    for (struct control_conn **pp = &conn->c->waiting; *pp; pp = &(*pp)->next) {
         if (*pp == conn) {
             *pp = conn->next;
             break;
         }
     }
-    c->n_conns--;
-    ev_io_stop(c->loop, &conn->io);
-    ev_timer_stop(c->loop, &conn->deadline);
-    fd_close(&conn->fd);
     for (size_t i = 0; i < conn->names_len; i++)
         free(conn->names[i]);
     free(conn->names);
-    free(conn->in);
-    free(conn->out);
     free(conn);
 }
 
-static void conn_arm(struct control_conn *conn)
-{
-    ev_timer_stop(conn->c->loop, &conn->deadline);
-    ev_timer_set(&conn->deadline, CONN_DEADLINE_S, 0);
-    ev_timer_start(conn->c->loop, &conn->deadline);
-}
-
-static void conn_watch(struct control_conn *conn, void (*cb)(struct ev_loop *, ev_io *, int),
-                       int events)
-{
-    ev_io_stop(conn->c->loop, &conn->io);
-    ev_io_init(&conn->io, cb, conn->fd, events);
-    conn->io.data = conn;
-    ev_io_start(conn->c->loop, &conn->io);
-}
-
-/* Reads and drops what the client still sends; true once it is done (freed). */
-static bool conn_drain(struct control_conn *conn)
-{
-    char scratch[4096];
-
-    for (;;) {
-        ssize_t n = recv(conn->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN && conn->drained < DRAIN_MAX)
-            return false;
-        if (n <= 0 || (conn->drained += (size_t) n) >= DRAIN_MAX) {
-            conn_free(conn);
-            return true;
-        }
-    }
-}
-
-static void on_conn_drain(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void) loop;
-    (void) revents;
-    (void) conn_drain(w->data);
-}
-
-/* Sends what it can of the reply. Returns true if conn is gone (all sent and closed, or ctl
- * went away), false while it waits for the socket or for the client to close. */
-static bool conn_flush(struct control_conn *conn)
-{
-    bool progress = false;
-
-    while (conn->out_off < conn->out_len) {
-        ssize_t n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (progress)
-                conn_arm(conn); /* the deadline is per part: a big status may take a while */
-            return false;
-        }
-        if (n < 0) {
-            conn_free(conn); /* ctl went away: nobody to tell */
-            return true;
-        }
-        conn->out_off += (size_t) n;
-        progress = true;
-    }
-    if (!conn->linger) {
-        conn_free(conn);
-        return true;
-    }
-    conn->phase = CONN_DRAINING;
-    (void) shutdown(conn->fd, SHUT_WR); /* the reply is whole: the client reads EOF after it */
-    conn_arm(conn);
-    conn_watch(conn, on_conn_drain, EV_READ);
-    return conn_drain(conn);
-}
-
-static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void) loop;
-    (void) revents;
-    (void) conn_flush(w->data);
-}
-
-/* The reply is complete: send it, then close. conn may be freed on return. */
+/* The reply is complete: it goes out, and the request is done. */
 static void conn_finish(struct control_conn *conn)
 {
-    conn->wait = WAIT_NONE;
-    conn->phase = CONN_WRITING;
-    ev_io_stop(conn->c->loop, &conn->io);
-    conn_arm(conn);
-    if (conn_flush(conn))
-        return;
-    if (conn->phase == CONN_WRITING)
-        conn_watch(conn, on_conn_write, EV_WRITE);
+    struct client *client = conn->client;
+
+    conn_free(conn);
+    clients_finish(client);
 }
 
 bool control_busy(const struct control *c)
 {
-    return c && c->conns;
+    return c && clients_busy(c->clients);
 }
-
-/* --- requests ----------------------------------------------------------------------------- */
 
 /* Whether a waited-for job is where the request wanted it; adds its line when it is. */
 static bool wait_done(struct control_conn *conn, const char *name, bool report)
@@ -567,10 +427,9 @@ void control_job_changed(struct control *c)
 
     if (!c)
         return;
-    for (conn = c->conns; conn; conn = next) {
+    for (conn = c->waiting; conn; conn = next) {
         next = conn->next; /* conn_check_wait may free conn, never another one */
-        if (conn->wait != WAIT_NONE)
-            conn_check_wait(conn);
+        conn_check_wait(conn);
     }
 }
 
@@ -628,8 +487,9 @@ static void do_jobs(struct control_conn *conn, const struct request *req)
     conn->verb = req->verb == REQUEST_STOP    ? "stopped"
                  : req->verb == REQUEST_START ? "started"
                                               : "restarted";
-    /* conn->wait stays NONE until every job was acted on: the state changes this causes
-     * call control_job_changed(), which must not answer (and free) conn meanwhile. */
+    /* conn->wait stays NONE (and conn out of the waiting list) until every job was acted on:
+     * the state changes this causes call control_job_changed(), which must not answer (and
+     * free) conn meanwhile. */
     for (size_t i = 0; i < n; i++) {
         struct job *job = jobs[i];
         int r = req->verb == REQUEST_STOP    ? supervisor_stop(job)
@@ -687,330 +547,62 @@ static void (*const handlers[REQUEST_VERBS])(struct control_conn *, const struct
     [REQUEST_RESTART] = do_jobs,  [REQUEST_SIGNAL] = do_signal, [REQUEST_RELOAD] = do_reload,
 };
 
-/* The request line is complete: answer it. conn may be freed on return. */
-static void conn_request(struct control_conn *conn, char *line)
+/* A complete request line from a peer allowed to ask (clients.c checked). */
+static void on_request(struct client *client, char *line, void *userdata)
 {
+    struct control *c = userdata;
+    struct control_conn *conn = calloc(1, sizeof(*conn));
     struct request req = {0};
     char err[256];
     int r;
 
-    conn->phase = CONN_WAITING;
-    ev_timer_stop(conn->c->loop, &conn->deadline);
-    r = conn->denied ? -EPERM : request_parse(line, &req, err, sizeof(err));
-    if (r == -EPERM)
-        control_reply(conn, "error: permission denied (only root and the daemon's user)");
-    else if (r == -ENOMEM)
+    if (!conn) {
+        clients_reply(client, "error: out of memory");
+        clients_finish(client);
+        return;
+    }
+    *conn = (struct control_conn){.c = c, .client = client};
+    r = request_parse(line, &req, err, sizeof(err));
+    if (r == -ENOMEM)
         control_reply(conn, "error: out of memory");
     else if (r < 0)
         control_reply(conn, "error: %s", err);
     else
         handlers[req.verb](conn, &req);
     request_free(&req);
-    if (conn->wait != WAIT_NONE)
-        conn_check_wait(conn); /* maybe nothing to wait for: answer now */
-    else
-        conn_finish(conn);
-}
-
-/* Reads what the client sent; answers once the line is whole (or too long, or the client
- * closed). conn may be freed on return. */
-static void conn_read(struct control_conn *conn)
-{
-    char *nl;
-    ssize_t n;
-
-    if (!conn->in) {
-        conn->in = malloc(REQUEST_MAX + 1);
-        if (!conn->in) {
-            conn_free(conn);
-            return;
-        }
-    }
-    n = recv(conn->fd, conn->in + conn->in_len, REQUEST_MAX - conn->in_len, MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n < 0 || (n == 0 && conn->in_len == 0)) {
-        conn_free(conn);
-        return;
-    }
-    conn->in_len += (size_t) n;
-    conn->in[conn->in_len] = '\0';
-    nl = memchr(conn->in, '\n', conn->in_len);
-    if (!nl && n > 0 && conn->in_len < REQUEST_MAX)
-        return; /* more to come */
-    ev_io_stop(conn->c->loop, &conn->io);
-    if (!nl && n > 0) {
-        /* Not even a whole line fits: say so, then drop the rest (an unread rest would reset
-         * the connection before the client read why). */
-        conn->linger = true;
-        conn->phase = CONN_WAITING;
-        control_reply(conn, "error: request longer than %d bytes", REQUEST_MAX);
+    if (conn->wait == WAIT_NONE) {
         conn_finish(conn);
         return;
     }
-    if (nl) {
-        *nl = '\0';
-        conn->linger = conn->denied || (size_t) (nl + 1 - conn->in) < conn->in_len;
-    }
-    conn_request(conn, conn->in);
-}
-
-static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void) loop;
-    (void) revents;
-    conn_read(w->data);
-}
-
-static void on_conn_deadline(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct control_conn *conn = w->data;
-
-    (void) loop;
-    (void) revents;
-    if (conn->phase != CONN_READING) {
-        conn_free(conn); /* a reply not taken, or a client that does not close: give up */
-        return;
-    }
-    ev_io_stop(conn->c->loop, &conn->io);
-    conn->linger = true;
-    conn->phase = CONN_WAITING;
-    control_reply(conn, "error: no complete request within %.0f s", CONN_DEADLINE_S);
-    conn_finish(conn);
-}
-
-/* --- accepting ---------------------------------------------------------------------------- */
-
-/* Answers a connection that gets no service with one line, then closes it. */
-static void refuse(int *fd, const char *line)
-{
-    char scratch[4096];
-
-    (void) send(*fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT); /* gone: nobody to tell */
-    (void) shutdown(*fd, SHUT_WR);
-    /* What the client sent already is read, so that the close does not reset the connection
-     * before it reads the line; whatever comes later is its problem. */
-    for (int i = 0; i < 16 && recv(*fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0; i++)
-        ;
-    fd_close(fd);
-}
-
-/* Reads what waits on the connections still reading a request (of uid, or of everyone): a
- * client whose request is there is served now, so that only connections that sent nothing
- * remain. Each serves at most once; a reply may free other connections (waiters answered),
- * so the walk starts over after each one. */
-static void poll_reading(struct control *c, bool one_uid, uid_t uid)
-{
-    unsigned gen = ++c->poll_gen;
-
-    for (;;) {
-        struct control_conn *conn;
-        for (conn = c->conns; conn; conn = conn->next)
-            if (conn->phase == CONN_READING && conn->polled != gen && (!one_uid || conn->uid == uid))
-                break;
-        if (!conn)
-            return;
-        conn->polled = gen;
-        conn_read(conn);
-    }
-}
-
-static unsigned count_conns(const struct control *c, bool one_uid, uid_t uid)
-{
-    unsigned n = 0;
-
-    for (const struct control_conn *conn = c->conns; conn; conn = conn->next)
-        n += !one_uid || conn->uid == uid;
-    return n;
-}
-
-/* Room for one more connection (of uid, or at all) under max: the idle connections are read
- * first; if still full, the oldest one that has sent no request yet is dropped (a client
- * that opens connections and sends nothing cannot lock the others out). false: every slot
- * holds a request being answered. */
-static bool make_room(struct control *c, bool one_uid, uid_t uid, unsigned max)
-{
-    struct control_conn *oldest = NULL;
-
-    if (count_conns(c, one_uid, uid) < max)
-        return true;
-    poll_reading(c, one_uid, uid);
-    if (count_conns(c, one_uid, uid) < max)
-        return true;
-    for (struct control_conn *conn = c->conns; conn; conn = conn->next)
-        if (conn->phase == CONN_READING && (!one_uid || conn->uid == uid) &&
-            (!oldest || conn->serial < oldest->serial))
-            oldest = conn;
-    if (!oldest)
-        return false;
-    conn_free(oldest);
-    return true;
-}
-
-static void conn_new(struct control *c, int fd)
-{
-    struct control_conn *conn;
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    bool denied;
-    char line[128];
-
-    /* Root, or the daemon's own user; the socket's mode already keeps others out unless
-     * they were handed an fd or the socket was opened up. Refused peers are still read
-     * (below) before they are answered, and count against their own uid's bound. */
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        cred.uid = (uid_t) -1;
-    denied = cred.uid != 0 && cred.uid != geteuid();
-    if (!make_room(c, true, cred.uid, CONNS_PER_UID_MAX) ||
-        !make_room(c, false, 0, CONNS_MAX)) {
-        snprintf(line, sizeof(line), "error: too many connections (uid %u)\n",
-                 (unsigned) cred.uid);
-        refuse(&fd, line);
-        return;
-    }
-    conn = calloc(1, sizeof(*conn));
-    if (!conn) {
-        refuse(&fd, "error: out of memory\n");
-        return;
-    }
-    *conn = (struct control_conn){.c = c, .fd = fd, .uid = cred.uid, .denied = denied,
-                                  .serial = ++c->serial, .phase = CONN_READING,
-                                  .next = c->conns};
-    c->conns = conn;
-    c->n_conns++;
-    ev_timer_init(&conn->deadline, on_conn_deadline, CONN_DEADLINE_S, 0);
-    conn->deadline.data = conn;
-    ev_timer_start(c->loop, &conn->deadline);
-    conn_watch(conn, on_conn_read, EV_READ);
-}
-
-static void on_pause(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct control *c = w->data;
-
-    (void) revents;
-    if (c->reserve_fd < 0)
-        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    ev_io_start(loop, &c->io);
-}
-
-/* accept() failed for want of fds: the connection stays queued and the listener readable, so
- * the loop would spin on it. The reserve fd makes room for one accept: that client gets one
- * line saying why, and the slot is reserved again. Without a reserve (another fd took its
- * place), the listener rests for PAUSE_S. Returns true if accepting may go on. */
-static bool shed_one(struct control *c)
-{
-    int fd;
-
-    if (!c->out_of_fds)
-        log_msg("out of file descriptors: answering control connections with an error until "
-                "some are free, continuing");
-    c->out_of_fds = true;
-    if (c->reserve_fd >= 0) {
-        fd_close(&c->reserve_fd);
-        fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd >= 0)
-            refuse(&fd, "error: the daemon is out of file descriptors; try again later\n");
-        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (c->reserve_fd >= 0)
-            return true;
-    }
-    ev_io_stop(c->loop, &c->io);
-    ev_timer_set(&c->pause, PAUSE_S, 0);
-    ev_timer_start(c->loop, &c->pause);
-    return false;
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-    struct control *c = w->data;
-
-    (void) loop;
-    (void) revents;
-    for (;;) {
-        int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-            if (shed_one(c))
-                continue;
-            return;
-        }
-        if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-            continue;
-        if (fd < 0)
-            return; /* EAGAIN: nothing queued */
-        c->out_of_fds = false;
-        conn_new(c, fd);
-    }
+    conn->next = c->waiting;
+    c->waiting = conn;
+    conn_check_wait(conn); /* maybe nothing to wait for: answer now */
 }
 
 int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
                 control_reload_fn *reload, void *userdata, struct control **ret)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    struct control *c;
-    struct stat st;
-    mode_t old_mask;
+    struct control *c = calloc(1, sizeof(*c));
     int r;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    *c = (struct control){.loop = loop, .sup = sup, .reload = reload, .userdata = userdata,
-                          .fd = -1, .reserve_fd = -1};
-    ev_timer_init(&c->pause, on_pause, PAUSE_S, 0);
-    c->pause.data = c;
-    c->path = strdup(path);
-    if (!c->path) {
-        r = -ENOMEM;
-        goto fail;
+    *c = (struct control){.loop = loop, .sup = sup, .reload = reload, .userdata = userdata};
+    r = clients_new(loop, path, on_request, c, &c->clients);
+    if (r < 0) {
+        free(c);
+        return r;
     }
-    c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (c->fd < 0 || c->reserve_fd < 0) {
-        r = -errno;
-        goto fail;
-    }
-    /* A socket left by a daemon of ours that crashed: ours now (the caller holds the lock).
-     * Anything else at that path, another user's socket included, is not ours to remove. */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == geteuid())
-        (void) unlink(path); /* if it fails, bind says why */
-    /* 0600 from the first instant: no window in which others could connect. */
-    old_mask = umask(0177);
-    r = bind(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
-    umask(old_mask);
-    if (r == 0 && chmod(path, 0600) < 0)
-        r = -errno;
-    if (r == 0 && listen(c->fd, 128) < 0)
-        r = -errno;
-    if (r < 0)
-        goto fail;
-    ev_io_init(&c->io, on_accept, c->fd, EV_READ);
-    c->io.data = c;
-    ev_io_start(loop, &c->io);
     *ret = c;
     return 0;
-fail:
-    fd_close(&c->fd);
-    fd_close(&c->reserve_fd);
-    free(c->path);
-    free(c);
-    return r;
 }
 
 void control_free(struct control *c)
 {
     if (!c)
         return;
-    while (c->conns)
-        conn_free(c->conns);
-    ev_io_stop(c->loop, &c->io);
-    ev_timer_stop(c->loop, &c->pause);
-    fd_close(&c->fd);
-    fd_close(&c->reserve_fd);
-    (void) unlink(c->path); /* gone already: fine */
-    free(c->path);
+    while (c->waiting)
+        conn_free(c->waiting);
+    clients_free(c->clients);
     free(c);
 }

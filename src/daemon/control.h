@@ -11,15 +11,9 @@
  *
  * The reply is lines of text, then the daemon closes the connection. A line that starts with
  * "error: " reports a failure (the request may have done the rest); ctl exits 1 if there was
- * one. The grammar of requests is request.c's table, what they do a table of handlers here.
- *
- * Misbehaving clients cannot lock others out or stall the daemon: a request longer than
- * REQUEST_MAX bytes, or not complete within a deadline (10 s), is answered with one error
- * line; a reply not taken within the deadline is dropped; each peer uid may hold a bounded
- * number of connections, and when a uid or the daemon is at its bound, the oldest connection
- * that has sent nothing is dropped to make room. Out of file descriptors, a reserve fd lets
- * each waiting client be told so (the event loop does not spin), and the daemon's log says
- * it once. */
+ * one. The grammar of requests is request.c's table, what they do a table of handlers here;
+ * the connections, and the limits that keep misbehaving clients from locking others out
+ * (deadlines, request size, connections per uid, file descriptors), are clients.c's. */
 #pragma once
 #include <stdbool.h>
 
@@ -32,8 +26,8 @@ struct control_conn;
  * "error: ") makes ctl fail. */
 typedef void control_reload_fn(struct control_conn *conn, void *userdata);
 
-/* Creates the socket at path (an old socket file there is replaced: the caller holds the
- * daemon's lock) and serves it on loop. Returns 0 and *ret, or -errno. */
+/* Creates the socket at path (an old socket of the daemon's user there is replaced: the
+ * caller holds the daemon's lock) and serves it on loop. Returns 0 and *ret, or -errno. */
 int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
                 control_reload_fn *reload, void *userdata, struct control **ret);
 

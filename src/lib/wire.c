@@ -22,12 +22,22 @@ static const char *const keys[] = {
     "wall", "utime", "stime", "maxrss",  "minflt", "majflt", "nvcsw",  "nivcsw",
 };
 
-static bool is_known(const char *key)
+#define KEY(i) (1u << (i)) /* bits of keys[] */
+
+/* What each message cannot do without: "started" without a pid would report pid 0. */
+static const unsigned required[] = {
+    [WIRE_STARTED] = KEY(0),           [WIRE_FAILED] = KEY(1),
+    [WIRE_DONE] = KEY(4) | KEY(5) | KEY(6), [WIRE_SIGNAL] = KEY(2),
+    [WIRE_TERMINATE] = KEY(2) | KEY(3), [WIRE_DEADLINE] = KEY(3),
+};
+
+/* The bit of a known key, 0 for another (a newer peer's). */
+static unsigned key_bit(const char *key)
 {
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (strcmp(key, keys[i]) == 0)
-            return true;
-    return false;
+            return KEY(i);
+    return 0;
 }
 
 static double tv_s(struct timeval tv)
@@ -167,7 +177,7 @@ static int parse_pair(struct wire_msg *m, const char *key, const char *val)
     else if (strcmp(key, "nivcsw") == 0 && (e = parse_int(val, 0, LONG_MAX, &n)) == 0)
         r->rusage.ru_nivcsw = (long) n;
     else
-        e = is_known(key) ? -EINVAL : 0; /* a known key out of range; unknown: a newer peer */
+        e = key_bit(key) ? -EINVAL : 0; /* a known key out of range; unknown: a newer peer */
     return e;
 }
 
@@ -175,6 +185,7 @@ int wire_parse(const char *buf, size_t len, struct wire_msg *ret)
 {
     char text[WIRE_MAX + 1], *save = NULL, *tok;
     struct wire_msg m = {0};
+    unsigned seen = 0;
     size_t i;
 
     if (len > WIRE_MAX || memchr(buf, '\0', len))
@@ -197,7 +208,10 @@ int wire_parse(const char *buf, size_t len, struct wire_msg *ret)
         *eq = '\0';
         if (parse_pair(&m, tok, eq + 1) < 0)
             return -EINVAL;
+        seen |= key_bit(tok);
     }
+    if ((seen & required[m.kind]) != required[m.kind])
+        return -EINVAL;
     *ret = m;
     return 0;
 }

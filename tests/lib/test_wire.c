@@ -82,6 +82,21 @@ static void test_wire_rejects_out_of_range_fields(void **unused)
             fail_msg("'%s' was accepted", bad[i]);
 }
 
+/* A message without what it is about: "started" without a pid used to report pid 0. */
+static void test_wire_rejects_missing_fields(void **unused)
+{
+    static const char *const bad[] = {
+        "started",       "started future=1", "failed",          "signal",
+        "terminate sig=15", "terminate seconds=1", "deadline", "done exited=1 code=0",
+    };
+    struct wire_msg m;
+
+    (void) unused;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (parse(bad[i], &m) != -EINVAL)
+            fail_msg("'%s' was accepted", bad[i]);
+}
+
 /* A newer peer's keys are skipped, whatever their values look like. */
 static void test_wire_skips_unknown_keys(void **unused)
 {
@@ -101,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wire_round_trip),
         cmocka_unit_test(test_wire_rejects_out_of_range_fields),
+        cmocka_unit_test(test_wire_rejects_missing_fields),
         cmocka_unit_test(test_wire_skips_unknown_keys),
     };
 
