@@ -184,3 +184,17 @@ CLIENT=$(dirname "${BASH_SOURCE[0]}")/client.py
 # client ARGS...: tests/daemon/client.py, a misbehaving client or a fake server. In the
 # background, run "$PYTHON" "$CLIENT" directly, so that $! is its pid.
 client() { "$PYTHON" "$CLIENT" "$@"; }
+
+# refused [as USER] CONF PATTERN: the daemon must refuse to start with CONF: exit 125 (within
+# the test's limit: one that starts is stopped by timeout) and a line on stderr matching
+# PATTERN (grep). The line is left in $W/err.
+refused() {
+    local rc=0 prefix=()
+    if [ "$1" = as ]; then
+        prefix=(as "$2")
+        shift 2
+    fi
+    "${prefix[@]}" timeout -k 5 "$LIMIT" "$PGSUP" daemon -c "$1" 2>"$W/err" || rc=$?
+    [ "$rc" -eq 125 ] || fail "daemon -c $1: exit $rc, expected 125: $(cat "$W/err")"
+    grep -q -- "$2" "$W/err" || fail "daemon -c $1: $(cat "$W/err")"
+}
