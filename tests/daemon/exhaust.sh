@@ -64,6 +64,11 @@ say "out of file descriptors: each client is told so, the loop does not spin, on
 # The daemon's own limit is lowered until exactly two descriptor numbers below it are free
 # (descriptors above a limit stay open; only new ones must be below it), then two idle
 # connections take them: the next accept() fails with EMFILE.
+# The connections of the clients above are gone first (the daemon frees them as it reads
+# their end of file): its sockets are the listener and the job's supervisor's.
+sockets() { find "/proc/$DAEMON/fd" -lname 'socket:*' | wc -l; }
+sockets_le() { [ "$(sockets)" -le "$1" ]; }
+wait_for "the daemon to close the earlier connections" sockets_le 2
 # Only the soft limit moves: raising a hard limit back needs CAP_SYS_RESOURCE.
 old_soft=$(prlimit --pid "$DAEMON" --nofile --output SOFT --noheadings | tr -d ' ')
 limit=$("$PYTHON" - "$DAEMON" <<'PY'
