@@ -499,6 +499,12 @@ int runner_start(struct job *job, void *userdata)
     err = pgsup_start(r->loop, &cmd, on_run_exit, job, &p);
     if (old_umask >= 0)
         (void) umask((mode_t) old_umask);
+    if (err == -PGSUP_EHELPER) {
+        /* The supervisor broke down, or was killed for not reporting the start (its command,
+         * already running, kept it stopped): what it started carries the marker. */
+        sweep_lost_run(job, 0, 0, 0);
+        (void) reaper_reap(r->reaper);
+    }
     if (err < 0)
         goto out;
     jr->proc = p;

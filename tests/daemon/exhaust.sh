@@ -89,8 +89,8 @@ for i in 1 2 3; do
     [ "$rc" -eq 1 ] || fail "out of fds: exit $rc: $(cat "$W/out") $(cat "$W/err")"
     grep -q "the daemon is out of file descriptors" "$W/err" || fail "$(cat "$W/err")"
 done
-[ "$(grep -c 'out of file descriptors: answering control connections' "$DAEMON_LOG")" -eq 1 ] ||
-    fail "the shortage is not logged exactly once: $(grep -c 'out of file descriptors' "$DAEMON_LOG")"
+said=$(grep -c 'out of file descriptors: answering control connections' "$DAEMON_LOG" || true)
+[ "$said" -eq 1 ] || fail "the shortage is logged $said times, not once"
 kill -KILL "$hog"
 wait "$hog" 2>/dev/null || true
 prlimit --pid "$DAEMON" --nofile="$old_soft:"

@@ -9,6 +9,17 @@
 # The guard: the engine's parent.
 GUARD='$(cut -d" " -f4 /proc/$PPID/stat)'
 
+# A tracer of its own engine: PTRACE_ATTACH holds the engine in a tracing stop for as long as
+# the tracer lives. It says in $1 whether the kernel let it.
+cat >"$W/tracer.py" <<'PY'
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+ok = libc.ptrace(16, os.getppid(), 0, 0) == 0  # PTRACE_ATTACH
+with open(sys.argv[1], "w") as f:
+    f.write("yes" if ok else "no: errno %d" % ctypes.get_errno())
+time.sleep(1000)
+PY
+
 conf fight <<EOF
 [program:stop-engine]
 command = sh -c 'kill -STOP \$PPID; exec sleep 1000'
@@ -39,7 +50,7 @@ startsecs = 0
 autorestart = false
 
 [program:trace-engine]
-command = $PYTHON -c 'import ctypes, os, sys, time; libc = ctypes.CDLL(None, use_errno=True); ok = libc.ptrace(16, os.getppid(), 0, 0) == 0; open("$W/traced", "w").write("yes" if ok else "no: errno " + str(ctypes.get_errno())); time.sleep(1000)'
+command = $PYTHON $W/tracer.py $W/traced
 environment = TREE=trace-engine
 stopwaitsecs = 1
 startsecs = 0

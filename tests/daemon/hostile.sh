@@ -66,8 +66,8 @@ say "a socket or state path in a directory others can write: refused"
 mkdir -m 1777 "$W/pub"
 printf '[pgsup]\nsocket = %s/pub/sock\nstate = %s/state\n[program:x]\ncommand = true\n' \
     "$W" "$W" >"$W/pub.conf"
-refused "$W/pub.conf" \
-    "cannot keep the control socket '$W/pub/sock' there: the directory '$W/pub' is writable by other users"
+refused "$W/pub.conf" "cannot keep the control socket '$W/pub/sock' there: \
+the directory '$W/pub' is writable by other users"
 [ ! -e "$W/pub/sock" ] || fail "a socket was made there"
 
 if need_root "the private runtime directory, other users' files, a squatted socket"; then

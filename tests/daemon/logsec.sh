@@ -29,8 +29,8 @@ command = sleep 1000
 environment = TREE=logsec-pub
 stdout_logfile = $W/pub/x.log
 EOF
-refused "$W/pub.conf" \
-    "^pgsup: $W/pub.conf:8: \[program:x\] stdout_logfile: the directory '$W/pub' is writable by other users (mode 1777)"
+refused "$W/pub.conf" "^pgsup: $W/pub.conf:8: \[program:x\] stdout_logfile: \
+the directory '$W/pub' is writable by other users (mode 1777)"
 [ ! -e "$W/pub/x.log" ] || fail "the log was made all the same"
 
 if need_root "a log directory of a job's user"; then
@@ -50,8 +50,8 @@ startretries = 0
 EOF
 
     say "a log directory the job's user owns: refused at load"
-    refused "$W/user.conf" \
-        "^pgsup: $W/user.conf:9: \[program:x\] stdout_logfile: the directory '$W/a' is owned by uid $(id -u "$A"), not by root"
+    refused "$W/user.conf" "^pgsup: $W/user.conf:9: \[program:x\] stdout_logfile: \
+the directory '$W/a' is owned by uid $(id -u "$A"), not by root"
 
     say "allowed with allow_insecure_logdir, but a symlink planted there is not followed"
     echo "allow_insecure_logdir = true" >>"$W/user.conf"
