@@ -1,7 +1,7 @@
 /* fuzz_config.c: the config loader (src/daemon/config*.c with libinih) on arbitrary files:
  * sections, keys, continuation lines, %(name)s expansion, command= splitting, environment=,
  * every value parser. The input is a file (a memfd, loaded through /proc/self/fd); a load
- * either fails with a diagnostic or gives a config whose jobs are complete. TODO(#13): once
+ * either fails with a diagnostic or gives a config whose jobs are complete. TODO(#11): once
  * [include] exists, its files come from the input too. */
 #include <errno.h>
 #include <sys/mman.h>
