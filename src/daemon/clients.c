@@ -405,10 +405,13 @@ static void on_pause(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* accept() failed for want of fds: the connection stays queued and the listener readable, so
  * the loop would spin on it. The reserve fd makes room for one accept: that client gets one
- * line saying why, and the slot is reserved again. Without a reserve (another fd took its
+ * line saying why, and the slot is reserved again. Linux reports EMFILE before it looks at
+ * the queue, so accepting goes on only while that accept found a client: with none left, the
+ * listener is no longer readable and the loop sleeps. Without a reserve (another fd took its
  * place), the listener rests for PAUSE_S. Returns true if accepting may go on. */
 static bool shed_one(struct clients *s)
 {
+    bool more;
     int fd;
 
     if (!s->out_of_fds)
@@ -418,11 +421,12 @@ static bool shed_one(struct clients *s)
     if (s->reserve_fd >= 0) {
         fd_close(&s->reserve_fd);
         fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        more = fd >= 0 || errno != EAGAIN; /* EAGAIN: nobody is waiting any more */
         if (fd >= 0)
             refuse(&fd, "error: the daemon is out of file descriptors; try again later\n");
         s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (s->reserve_fd >= 0)
-            return true;
+            return more;
     }
     ev_io_stop(s->loop, &s->io);
     ev_timer_set(&s->pause, PAUSE_S, 0);

@@ -89,6 +89,10 @@ for i in 1 2 3; do
     [ "$rc" -eq 1 ] || fail "out of fds: exit $rc: $(cat "$W/out") $(cat "$W/err")"
     grep -q "the daemon is out of file descriptors" "$W/err" || fail "$(cat "$W/err")"
 done
+# Still out of descriptors, with nobody waiting: the daemon sleeps in its event loop (a
+# spinning one is never seen sleeping).
+sleeping() { [ "$(cut -d' ' -f3 "/proc/$DAEMON/stat")" = S ]; }
+wait_for "the daemon to wait for events instead of spinning on its listener" sleeping
 said=$(grep -c 'out of file descriptors: answering control connections' "$DAEMON_LOG" || true)
 [ "$said" -eq 1 ] || fail "the shortage is logged $said times, not once"
 kill -KILL "$hog"
