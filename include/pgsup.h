@@ -142,8 +142,12 @@ PGSUP_API void pgsup_result_free(pgsup_result *r);
 
 /* Starts cmd on loop (any libev loop; the caller runs it). Returns 0 and *ret_proc once the
  * command runs (cb will then be called exactly once, from loop), or the same errors as
- * pgsup_run() (cb is then never called). Blocks only until the command is started. Call it,
- * and the functions below, from the thread that runs loop. Many runs may share one loop. */
+ * pgsup_run() (cb is then never called). Blocks only until the command is started: a
+ * command that stops its pgsup supervisor at once (kill -STOP $PPID) is met by a SIGCONT to
+ * the supervisor every second, and after 30 s without a report the supervisor is killed and
+ * -PGSUP_EHELPER returned (what the command started may then be left: a host that is a
+ * subreaper sweeps it). Call it, and the functions below, from the thread that runs loop.
+ * Many runs may share one loop. */
 PGSUP_API int pgsup_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb,
                           void *userdata, pgsup_proc **ret_proc);
 

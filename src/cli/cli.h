@@ -33,7 +33,8 @@ struct cli_job {
 void status_from_result(const struct run_result *result, bool preserve_status,
                         struct guard_outcome *ret);
 
-/* Maps a spawn failure (-errno) to 127 (not found) or 126 (cannot execute). */
+/* Maps a spawn failure (-errno) to 127 (not found), 126 (cannot execute) or 125 (the fork
+ * itself failed: -EAGAIN, a process limit). */
 int status_from_spawn_error(int err);
 
 /* Exits with the outcome: exit(code), or death by the signal with core dumps off. */

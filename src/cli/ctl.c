@@ -3,6 +3,7 @@
  * the daemon reported an error, or 125 if it could not ask. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "core/fd.h"
 #include "core/log.h"
 #include "daemon/config.h"
+#include "daemon/rundir.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -30,7 +32,9 @@ static const char usage[] =
     "  -c, --config=FILE    the daemon's config file (to find its socket)\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Without -s or -c: /run/pgsup.sock for root, else $XDG_RUNTIME_DIR/pgsup.sock.\n"
+    "Without -s or -c: /run/pgsup.sock for root, else $XDG_RUNTIME_DIR/pgsup.sock, or\n"
+    "/tmp/pgsup-UID/pgsup.sock without XDG_RUNTIME_DIR. Only a daemon of root or of your own\n"
+    "user is believed.\n"
     "Exit status: 0 done, 1 the daemon reported an error, 125 the daemon could not be asked.\n";
 
 static char *socket_from_config(const char *path)
@@ -74,6 +78,40 @@ static char *request_line(int argc, char **argv)
     return line;
 }
 
+/* Only root or our own user may answer: anyone else could have put a socket at the path
+ * (a squatter in a shared directory) and would make us print whatever it likes. */
+static int check_peer(int fd, const char *path)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        int r = -errno;
+        log_msg("cannot tell who serves '%s': %s", path, strerror(-r));
+        return r;
+    }
+    if (cred.uid != 0 && cred.uid != geteuid()) {
+        log_msg("'%s' is served by uid %u (pid %d), not by root or uid %u: not a daemon of "
+                "yours, not asking it", path, (unsigned) cred.uid, (int) cred.pid,
+                (unsigned) geteuid());
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* The default directory of a user's daemon: refused as the daemon refuses it (rundir.h), so
+ * that ctl says why instead of talking to whatever is there. */
+static int check_default_dir(const char *path)
+{
+    char why[PATH_MAX + 256];
+
+    if (rundir_prepare(path, false, why, sizeof(why)) == -EPERM) {
+        log_msg("cannot reach the daemon at '%s': %s", path, why);
+        return -EPERM;
+    }
+    return 0; /* missing: connect says so */
+}
+
 /* Reads the whole reply (the daemon closes the connection after it), then prints it: error
  * lines on stderr. Returns 0, 1 if an error line came, or -errno. */
 static int print_reply(int fd)
@@ -92,16 +130,18 @@ static int print_reply(int fd)
             }
             buf = b;
         }
-        n = fd_read_all(fd, buf + len, cap - len - 1);
+        /* One read at a time: what came before a reset counts. The daemon resets a
+         * connection whose request it did not read to the end (a refusal), after the answer. */
+        n = fd_read(fd, buf + len, cap - len - 1);
         if (n == -ECONNRESET && len > 0)
             break; /* what came is the whole answer */
         if (n < 0) {
             free(buf);
             return (int) n;
         }
-        len += (size_t) n;
-        if (len < cap - 1)
+        if (n == 0)
             break; /* end of file */
+        len += (size_t) n;
     }
     if (len == 0) {
         free(buf);
@@ -167,8 +207,8 @@ int cli_ctl(int argc, char **argv)
         log_msg("ctl: missing request (see pgsup ctl --help)");
         goto out;
     }
-    if (!path && config_default_socket_path(&path) < 0)
-        path = NULL;
+    if (!path && (config_default_socket_path(&path) < 0 || check_default_dir(path) < 0))
+        goto out;
     line = request_line(argc - optind, argv + optind);
     if (!path || !line)
         goto out;
@@ -182,6 +222,8 @@ int cli_ctl(int argc, char **argv)
         log_msg("cannot reach the daemon at '%s': %s", path, strerror(errno));
         goto out;
     }
+    if (check_peer(fd, path) < 0)
+        goto out;
     /* A refused request (another user) is answered and closed before it is read: a failed
      * send (EPIPE, no SIGPIPE) still leaves the reply to be read. */
     for (size_t off = 0, len = strlen(line); off < len;) {

@@ -35,13 +35,15 @@
 #include "daemon/reaper.h"
 #include "daemon/recover.h"
 #include "daemon/runner.h"
+#include "daemon/rundir.h"
 #include "daemon/state.h"
 #include "daemon/supervisor.h"
+#include "daemon/trust.h"
 #include "cli.h"
 
 #define RECOVER_LIMIT_S 30.0
 #define DRAIN_LIMIT_S 5.0
-#define FDS_PER_JOB 6 /* log pipes, control socket, pidfd, and some slack */
+#define FDS_PER_JOB 6 /* log pipes, control socket, two pidfds of the guard, and some slack */
 
 struct daemon {
     const char *config_path;
@@ -356,23 +358,43 @@ static void raise_fd_limit(size_t jobs)
                 (unsigned long) need, (unsigned long) rl.rlim_cur);
 }
 
+/* The directories of the socket and the state file (and so of the lock) are private, or
+ * root's and ours alone: nobody else can pre-create, replace or hold a file there. */
+static int check_dirs(struct daemon *d)
+{
+    const char *paths[] = {d->socket_path, d->state_path};
+    char why[PATH_MAX + 256];
+
+    for (size_t i = 0; i < 2; i++) {
+        int r = rundir_prepare(paths[i], true, why, sizeof(why));
+        if (r < 0) {
+            log_msg("cannot keep the %s '%s' there: %s", i == 0 ? "control socket" : "state file",
+                    paths[i], why);
+            return r;
+        }
+    }
+    return 0;
+}
+
 static int take_lock(struct daemon *d)
 {
-    char *path;
-    int r = 0;
+    char *path, why[TRUST_WHY_MAX];
+    int r;
 
     if (asprintf(&path, "%s.lock", d->state_path) < 0)
         return -ENOMEM;
-    d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-    if (d->lock_fd < 0)
-        r = -errno;
-    else if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0)
-        r = -errno;
+    r = trust_open(path, O_RDWR | O_CREAT, 0600, why);
+    if (r >= 0) {
+        d->lock_fd = r;
+        r = flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0 ? -errno : 0;
+        if (r < 0)
+            snprintf(why, sizeof(why), "%s", strerror(-r));
+    }
     if (r == -EWOULDBLOCK)
         log_msg("another pgsup daemon uses the state file '%s' (locked: '%s')", d->state_path,
                 path);
     else if (r < 0)
-        log_msg("cannot lock '%s': %s", path, strerror(-r));
+        log_msg("cannot lock '%s': it %s", path, why);
     free(path);
     return r;
 }
@@ -389,12 +411,12 @@ static void on_recovered(const struct proc_entry *e, const char *why, void *user
 static int recover(struct daemon *d)
 {
     struct state old = {0};
-    char marker[64];
-    int r = state_read(d->state_path, &old), killed;
+    char marker[64], why[TRUST_WHY_MAX];
+    int r = state_read(d->state_path, &old, why), killed;
 
     if (r < 0 && r != -ENOENT)
-        log_msg("cannot read the state file '%s': %s; looking for leftovers by marker only, "
-                "continuing", d->state_path, strerror(-r));
+        log_msg("not reading the state file '%s': it %s; looking for leftovers by marker only, "
+                "continuing", d->state_path, why);
     if (r == 0 && old.key && strcmp(old.key, d->key) != 0)
         log_msg("the state file '%s' is another daemon's (key %s), ignoring its records, "
                 "continuing", d->state_path, old.key);
@@ -493,7 +515,7 @@ int cli_daemon(int argc, char **argv)
     if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         log_msg("cannot become a subreaper: %s, continuing", strerror(errno));
     raise_fd_limit(config->jobs_len);
-    if (take_lock(&d) < 0)
+    if (check_dirs(&d) < 0 || take_lock(&d) < 0)
         goto out;
     make_key(d.state_path, d.key);
     make_instance(d.instance);

@@ -29,7 +29,12 @@ void status_from_result(const struct run_result *result, bool preserve_status,
 
 int status_from_spawn_error(int err)
 {
-    /* timeout(1): only ENOENT is 127; ENOTDIR, EACCES, ENOEXEC... are 126. */
+    /* timeout(1): a fork that fails is its own failure, 125 ("fork system call failed"); of
+     * exec errors only ENOENT is 127, and ENOTDIR, EACCES, ENOEXEC... are 126. posix_spawn
+     * reports a failed clone as EAGAIN (the process limit: RLIMIT_NPROC, a cgroup's
+     * pids.max, pid_max), which exec itself never returns for a command that could run. */
+    if (err == -EAGAIN)
+        return STATUS_FAILED;
     return err == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 }
 

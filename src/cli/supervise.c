@@ -269,6 +269,12 @@ static void say_failure(int control_fd, int err, const char *what, const char *n
     char buf[WIRE_MAX];
     int n;
 
+    if (control_fd < 0 && name && err == -EAGAIN) { /* see status_from_spawn_error() */
+        log_msg("cannot start '%s': fork failed: %s (too many processes: the limit of "
+                "ulimit -u, of the cgroup's pids.max or pid_max is reached)",
+                name, strerror(-err));
+        return;
+    }
     if (control_fd < 0 && name) {
         log_msg("cannot %s '%s': %s", what, name, strerror(-err));
         return;

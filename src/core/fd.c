@@ -37,21 +37,31 @@ int fd_set_nonblock(int fd, int on)
     return 0;
 }
 
-int fd_write_all(int fd, const void *buf, size_t len)
+int fd_write_counted(int fd, const void *buf, size_t len, size_t *ret_written)
 {
     const char *p = buf;
+    size_t done = 0;
+    int r = 0;
 
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return -errno;
+            r = -errno;
+            break;
         }
-        p += n;
-        len -= (size_t) n;
+        done += (size_t) n;
     }
-    return 0;
+    *ret_written = done;
+    return r;
+}
+
+int fd_write_all(int fd, const void *buf, size_t len)
+{
+    size_t done;
+
+    return fd_write_counted(fd, buf, len, &done);
 }
 
 ssize_t fd_read(int fd, void *buf, size_t len)

@@ -15,6 +15,10 @@ int fd_set_nonblock(int fd, int on);
 /* Writes all len bytes, retrying on EINTR and short writes. Returns 0 or -errno. */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/* fd_write_all(), and *ret_written is how many bytes were written, also after a failure (a
+ * full disk takes part of a buffer, then fails). Returns 0 or -errno. */
+int fd_write_counted(int fd, const void *buf, size_t len, size_t *ret_written);
+
 /* One read(), retried on EINTR. Returns the number of bytes read (0: end of file) or -errno. */
 ssize_t fd_read(int fd, void *buf, size_t len);
 

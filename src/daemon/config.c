@@ -17,6 +17,7 @@
 #include "config_program.h"
 #include "config_scope.h"
 #include "config_words.h"
+#include "rundir.h"
 
 /* ---- Paths ---------------------------------------------------------------------------- */
 
@@ -157,20 +158,16 @@ static void load_ignored_section(struct config_file *ld, const struct raw_sectio
 
 int config_default_socket_path(char **ret_path)
 {
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
-    char *path;
-    int n;
+    char *dir, *path;
+    int r = rundir_default(&dir);
 
-    if (geteuid() == 0)
-        n = asprintf(&path, "/run/pgsup.sock");
-    else if (xdg && xdg[0] == '/') /* the XDG spec: a relative value is to be ignored */
-        n = asprintf(&path, "%s/pgsup.sock", xdg);
-    else
-        n = asprintf(&path, "/tmp/pgsup-%u.sock", (unsigned)geteuid());
-    if (n < 0)
-        return -ENOMEM;
-    *ret_path = path;
-    return 0;
+    if (r < 0)
+        return r;
+    r = asprintf(&path, "%s/pgsup.sock", dir) < 0 ? -ENOMEM : 0;
+    free(dir);
+    if (r == 0)
+        *ret_path = path;
+    return r;
 }
 
 static int job_compare(const void *a, const void *b)
@@ -298,8 +295,8 @@ static bool strv_equal(char *const *a, char *const *b)
 
 static bool log_equal(const struct config_log *a, const struct config_log *b)
 {
-    return str_equal(a->path, b->path) && a->discard == b->discard && a->maxbytes == b->maxbytes &&
-           a->backups == b->backups;
+    return str_equal(a->path, b->path) && a->discard == b->discard && a->own_fd == b->own_fd &&
+           a->maxbytes == b->maxbytes && a->backups == b->backups;
 }
 
 /* Every member is compared below: a new one must be added there too. */

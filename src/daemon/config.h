@@ -31,8 +31,9 @@ const struct config_job *config_find(const struct config *config, const char *na
  * unchanged job keeps running across a reload. */
 bool config_job_equal(const struct config_job *a, const struct config_job *b);
 
-/* The socket path used when [pgsup] has no socket=: /run/pgsup.sock for root, else
- * $XDG_RUNTIME_DIR/pgsup.sock, or /tmp/pgsup-UID.sock when XDG_RUNTIME_DIR is unset or not an
+/* The socket path used when [pgsup] has no socket=: pgsup.sock in the runtime directory
+ * (rundir.h): /run/pgsup.sock for root, else $XDG_RUNTIME_DIR/pgsup.sock, or
+ * /tmp/pgsup-UID/pgsup.sock (a private directory) when XDG_RUNTIME_DIR is unset or not an
  * absolute path. For the control client too, which has no config to read. On success
  * *ret_path is a new string (free()). Returns 0 or -ENOMEM. */
 int config_default_socket_path(char **ret_path);

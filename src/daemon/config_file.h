@@ -13,6 +13,8 @@
 struct raw_entry {
     char *key;
     char *value;
+    size_t value_len, value_cap; /* continuation lines are appended in place: a long value
+                                  * grows geometrically, so joining n lines costs O(n) */
     unsigned line;
 };
 

@@ -250,9 +250,12 @@ static int key_logfile(struct config_program *pg, const char *v)
         return config_scope_fail(&pg->s, "empty path (use NONE to discard, AUTO for pgsup's own)");
     if (log == &pg->job->err)
         pg->stderr_logfile = pg->s.e;
+    else
+        pg->stdout_logfile = pg->s.e;
     free(log->path);
     log->path = NULL;
     log->discard = false;
+    log->own_fd = 0;
     if (strcasecmp(v, "NONE") == 0 || strcasecmp(v, "OFF") == 0) {
         log->discard = true;
         return 0;
@@ -272,7 +275,18 @@ static int key_logfile(struct config_program *pg, const char *v)
     }
     r = config_file_resolve(pg->s.ld, v, &log->path);
     free(tilde);
+    /* Symlinks into /proc/self/fd, which a log is never opened through (logfile.h): they
+     * mean pgsup's own streams, and that is what the job gets. */
+    if (r == 0 && strcmp(log->path, "/dev/stdout") == 0)
+        log->own_fd = 1;
+    else if (r == 0 && strcmp(log->path, "/dev/stderr") == 0)
+        log->own_fd = 2;
     return r;
+}
+
+static int key_allow_insecure_logdir(struct config_program *pg, const char *v)
+{
+    return key_bool(pg, v, &pg->allow_insecure_logdir);
 }
 
 static int key_maxbytes(struct config_program *pg, const char *v)
@@ -414,6 +428,7 @@ static const struct config_key program_keys[] = {
     {"backoff_max", key_backoff_max, CONFIG_STREAM_NONE},
     {"shell", key_shell, CONFIG_STREAM_NONE},
     {"on_leftovers", key_on_leftovers, CONFIG_STREAM_NONE},
+    {"allow_insecure_logdir", key_allow_insecure_logdir, CONFIG_STREAM_NONE},
     /* supervisord's, without a meaning in pgsup */
     {"stdout_capture_maxbytes", NULL, CONFIG_STREAM_NONE},
     {"stdout_events_enabled", NULL, CONFIG_STREAM_NONE},

@@ -12,7 +12,8 @@ struct config_program {
     struct config_log *log;          /* the stream of a stdout_* / stderr_* key */
     const struct raw_entry *command; /* for argv, built once shell= is known */
     char *command_expanded;
-    const struct raw_entry *stderr_logfile, *backoff_initial, *backoff_max;
+    const struct raw_entry *stdout_logfile, *stderr_logfile, *backoff_initial, *backoff_max;
+    bool allow_insecure_logdir;      /* allow_insecure_logdir=: see config_program.c */
 };
 
 enum config_key_stream { CONFIG_STREAM_NONE, CONFIG_STREAM_OUT, CONFIG_STREAM_ERR };

@@ -14,6 +14,7 @@
 #include "config_keys.h"
 #include "config_value.h"
 #include "config_words.h"
+#include "trust.h"
 
 #define DEFAULT_LOG_MAXBYTES ((size_t)50 * 1024 * 1024)
 #define DEFAULT_LOG_BACKUPS 10
@@ -88,6 +89,38 @@ static int program_build_argv(struct config_program *pg)
     return 0;
 }
 
+/* The daemon appends to a job's log files as itself (root, often): a directory that another
+ * user can write lets that user plant a link or a file there, and the daemon would write
+ * where they chose. Such a directory is refused unless allow_insecure_logdir=true (the log is
+ * still never opened through a symlink nor a second hard link: logfile.h). The rule is
+ * logrotate's "insecure permissions" check. A missing directory is left to the start of the
+ * job, which then fails with the reason. */
+static int program_check_logdir(struct config_program *pg, const struct config_log *log,
+                                const struct raw_entry *e)
+{
+    char why[TRUST_WHY_MAX], *dir;
+    const char *slash;
+    int r;
+
+    if (!log->path || log->discard || log->own_fd || pg->allow_insecure_logdir)
+        return 0;
+    slash = strrchr(log->path, '/'); /* absolute: config_file_resolve() */
+    dir = strndup(log->path, slash == log->path ? 1 : (size_t)(slash - log->path));
+    if (!dir)
+        return config_file_oom(pg->s.ld);
+    r = trust_check_dir(dir, false, why);
+    pg->s.e = e;
+    if (r == -EPERM)
+        r = config_scope_fail(&pg->s,
+                              "the directory '%s' %s: another user could make pgsup write "
+                              "elsewhere (set allow_insecure_logdir = true to accept it)",
+                              dir, why);
+    else
+        r = 0;
+    free(dir);
+    return r;
+}
+
 /* Reads the section's keys in file order into job (initialized by the caller). */
 static int program_build(struct config_file *ld, const struct raw_section *sec,
                          struct config_job *job)
@@ -152,6 +185,11 @@ static int program_build(struct config_file *ld, const struct raw_section *sec,
                               job->backoff_max, job->backoff_initial);
         goto fail;
     }
+    r = program_check_logdir(&pg, &job->out, pg.stdout_logfile);
+    if (r == 0 && !job->redirect_stderr)
+        r = program_check_logdir(&pg, &job->err, pg.stderr_logfile);
+    if (r < 0)
+        goto fail;
     if (job->redirect_stderr && pg.stderr_logfile) {
         pg.s.e = pg.stderr_logfile;
         config_scope_warn(&pg.s, "ignored: redirect_stderr=true sends stderr to stdout's "

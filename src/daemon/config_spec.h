@@ -17,6 +17,8 @@ enum config_autorestart {
 struct config_log {
     char *path;       /* NULL: pgsup's own stdout/stderr ("AUTO"/unset = none given) */
     bool discard;     /* "NONE": /dev/null */
+    int own_fd;       /* /dev/stdout: 1, /dev/stderr: 2 (pgsup's own fd, never a file opened
+                       * through that symlink); 0: none */
     size_t maxbytes;  /* rotate when the file reaches this size; 0: never (default 50 MB) */
     unsigned backups; /* rotated files kept: path.1 ... path.N (default 10) */
 };
@@ -53,7 +55,8 @@ struct config_job {
 struct config {
     char *path;              /* the file it came from, absolute */
     char *socket_path;       /* [pgsup] socket= (default /run/pgsup.sock, or
-                              * $XDG_RUNTIME_DIR/pgsup.sock when not root) */
+                              * $XDG_RUNTIME_DIR/pgsup.sock or /tmp/pgsup-UID/pgsup.sock when
+                              * not root: rundir.h) */
     char *state_path;        /* [pgsup] state= (default socket path + ".state") */
     struct config_job *jobs; /* sorted by priority, then name */
     size_t jobs_len;

@@ -97,13 +97,67 @@ static bool is_env_word_char(char c)
     return c && (isalnum((unsigned char)c) || strchr("_/.+-():", c) || (unsigned char)c >= 0x80);
 }
 
+/* environment= as it is built: the entries in the order their keys first appear, and a hash
+ * of the keys, so that a list of n entries costs O(n), not O(n^2) (a 150,000-line value must
+ * not block a reload). */
+struct env_list {
+    char **v;        /* NULL-ended once anything is in it */
+    size_t len, cap;
+    size_t *slots;   /* open addressing: index + 1 of the entry holding a key; 0: free */
+    size_t slots_len; /* a power of 2, more than twice len */
+};
+
+static size_t env_hash(const char *key, size_t key_len)
+{
+    size_t h = 2166136261u; /* FNV-1a */
+
+    for (size_t i = 0; i < key_len; i++)
+        h = (h ^ (unsigned char)key[i]) * 16777619u;
+    return h;
+}
+
+/* The slot of key: the one that holds it, or the free one where it would go. */
+static size_t *env_slot(const struct env_list *l, const char *key, size_t key_len)
+{
+    size_t mask = l->slots_len - 1, i = env_hash(key, key_len) & mask;
+
+    for (;; i = (i + 1) & mask) {
+        size_t *slot = &l->slots[i];
+        if (*slot == 0 || strncmp(l->v[*slot - 1], key, key_len + 1) == 0)
+            return slot;
+    }
+}
+
+static int env_grow(struct env_list *l)
+{
+    size_t cap = l->cap ? l->cap * 2 : 8, n = cap * 4;
+    char **v = realloc(l->v, (cap + 1) * sizeof(*v));
+    size_t *slots;
+
+    if (!v)
+        return -ENOMEM;
+    l->v = v;
+    l->cap = cap;
+    slots = calloc(n, sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    free(l->slots);
+    l->slots = slots;
+    l->slots_len = n;
+    for (size_t i = 0; i < l->len; i++)
+        *env_slot(l, l->v[i], (size_t)(strchr(l->v[i], '=') - l->v[i])) = i + 1;
+    return 0;
+}
+
 /* Appends or (same key: the last one wins, as in supervisord's dict) replaces KEY=VALUE. */
-static int env_set(char ***env, size_t *len, const char *key, size_t key_len, const char *value,
+static int env_set(struct env_list *l, const char *key, size_t key_len, const char *value,
                    size_t value_len)
 {
-    char *entry, **more;
-    size_t i;
+    char *entry;
+    size_t *slot;
 
+    if (l->len == l->cap && env_grow(l) < 0)
+        return -ENOMEM;
     entry = malloc(key_len + 1 + value_len + 1);
     if (!entry)
         return -ENOMEM;
@@ -111,21 +165,15 @@ static int env_set(char ***env, size_t *len, const char *key, size_t key_len, co
     entry[key_len] = '=';
     memcpy(entry + key_len + 1, value, value_len);
     entry[key_len + 1 + value_len] = '\0';
-    for (i = 0; i < *len; i++) {
-        if (strncmp((*env)[i], entry, key_len + 1) == 0) {
-            free((*env)[i]);
-            (*env)[i] = entry;
-            return 0;
-        }
+    slot = env_slot(l, entry, key_len);
+    if (*slot) {
+        free(l->v[*slot - 1]);
+        l->v[*slot - 1] = entry;
+        return 0;
     }
-    more = realloc(*env, (*len + 2) * sizeof(*more));
-    if (!more) {
-        free(entry);
-        return -ENOMEM;
-    }
-    *env = more;
-    more[(*len)++] = entry;
-    more[*len] = NULL;
+    l->v[l->len++] = entry;
+    l->v[l->len] = NULL;
+    *slot = l->len;
     return 0;
 }
 
@@ -136,15 +184,16 @@ static int env_set(char ***env, size_t *len, const char *key, size_t key_len, co
  * unexpected character (A=x@y gives A=x), this refuses and asks for quotes. */
 int config_value_environment(struct config_scope *s, const char *v, char ***ret)
 {
-    char **env = NULL;
-    size_t len = 0;
+    struct env_list env = {0};
     const char *p = v, *key, *val;
     size_t key_len, val_len;
     int r;
 
-    env = calloc(1, sizeof(*env));
-    if (!env)
-        return config_file_oom(s->ld);
+    if (env_grow(&env) < 0) {
+        r = config_file_oom(s->ld);
+        goto fail;
+    }
+    env.v[0] = NULL;
     for (;;) {
         while (config_words_blank(*p))
             p++;
@@ -202,16 +251,20 @@ int config_value_environment(struct config_scope *s, const char *v, char ***ret)
                                   (int)key_len, key);
             goto fail;
         }
-        if (env_set(&env, &len, key, key_len, val, val_len) < 0) {
+        if (env_set(&env, key, key_len, val, val_len) < 0) {
             r = config_file_oom(s->ld);
             goto fail;
         }
         if (*p == ',')
             p++;
     }
-    *ret = env;
+    free(env.slots);
+    *ret = env.v;
     return 0;
 fail:
-    config_words_free(env);
+    free(env.slots);
+    if (env.v)
+        env.v[env.len] = NULL;
+    config_words_free(env.v);
     return r;
 }

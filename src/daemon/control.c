@@ -1,7 +1,8 @@
-/* control.c: the control socket (control.h): accepting, checking the peer, reading one
- * request line, acting on the supervisor, and answering, as a human table or as JSON for
- * status. Requests that take time (stop waits for whole trees to be gone) are answered when
- * the jobs get there: control_job_changed() looks at them on every state change. */
+/* control.c: the control socket's protocol (control.h): acting on the supervisor for each
+ * request and answering, as a human table or as JSON for status. The connections and their
+ * limits are clients.c's, the grammar of requests request.c's. Requests that take time (stop
+ * waits for whole trees to be gone) are answered when the jobs get there:
+ * control_job_changed() looks at them on every state change. */
 #include "control.h"
 
 #include <errno.h>
@@ -11,33 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include "core/fd.h"
 #include "core/proc.h"
 #include "core/signame.h"
 #include "core/timer.h"
-
-#define REQUEST_MAX 65536
-#define WORDS_MAX 4096
-#define CONNS_MAX 256
+#include "clients.h"
+#include "request.h"
 
 enum wait_for { WAIT_NONE, WAIT_STARTED, WAIT_STOPPED };
 
+/* One request being answered. */
 struct control_conn {
     struct control *c;
-    struct control_conn *next;
-    int fd;
-    ev_io io;
-    char *in;
-    size_t in_len;
-    char *out;
-    size_t out_len, out_cap, out_off;
-    bool writing;
-    bool denied;                  /* the peer is neither root nor the daemon's user */
+    struct control_conn *next;    /* in c->waiting */
+    struct client *client;
     enum wait_for wait;
     char **names;                 /* waited for */
     size_t names_len;
@@ -49,11 +37,8 @@ struct control {
     struct supervisor *sup;
     control_reload_fn *reload;
     void *userdata;
-    char *path;
-    int fd;
-    ev_io io;
-    struct control_conn *conns;
-    unsigned n_conns;
+    struct clients *clients;
+    struct control_conn *waiting; /* requests waiting for jobs */
 };
 
 /* --- output buffer ------------------------------------------------------------------------ */
@@ -349,87 +334,43 @@ char *control_format_status(struct supervisor *sup, bool json, char *const *name
     return b.p;
 }
 
-/* --- connections ------------------------------------------------------------------------- */
+/* --- requests ----------------------------------------------------------------------------- */
 
 void control_reply(struct control_conn *conn, const char *fmt, ...)
 {
-    struct buf b = {.p = conn->out, .len = conn->out_len, .cap = conn->out_cap};
     va_list ap;
 
     va_start(ap, fmt);
-    buf_vadd(&b, fmt, ap);
+    clients_vreply(conn->client, fmt, ap);
     va_end(ap);
-    buf_add(&b, "\n");
-    conn->out = b.p;
-    conn->out_len = b.len;
-    conn->out_cap = b.cap;
 }
 
 static void conn_free(struct control_conn *conn)
 {
-    struct control *c = conn->c;
-
-    for (struct control_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
+    for (struct control_conn **pp = &conn->c->waiting; *pp; pp = &(*pp)->next) {
         if (*pp == conn) {
             *pp = conn->next;
             break;
         }
     }
-    c->n_conns--;
-    ev_io_stop(c->loop, &conn->io);
-    fd_close(&conn->fd);
     for (size_t i = 0; i < conn->names_len; i++)
         free(conn->names[i]);
     free(conn->names);
-    free(conn->in);
-    free(conn->out);
     free(conn);
 }
 
-/* Sends what it can of the reply; frees conn when all is sent (or ctl is gone). Returns
- * false if conn is still there, waiting for the socket to take the rest. */
-static bool conn_flush(struct control_conn *conn)
-{
-    while (conn->out_off < conn->out_len) {
-        ssize_t n = send(conn->fd, conn->out + conn->out_off, conn->out_len - conn->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return false;
-        if (n < 0)
-            break; /* ctl went away: nobody to tell */
-        conn->out_off += (size_t) n;
-    }
-    conn_free(conn);
-    return true;
-}
-
-static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void) loop;
-    (void) revents;
-    (void) conn_flush(w->data);
-}
-
-/* The reply is complete: send it, then close. conn may be freed on return. */
+/* The reply is complete: it goes out, and the request is done. */
 static void conn_finish(struct control_conn *conn)
 {
-    struct control *c = conn->c;
+    struct client *client = conn->client;
 
-    conn->wait = WAIT_NONE;
-    conn->writing = true;
-    ev_io_stop(c->loop, &conn->io);
-    if (conn_flush(conn))
-        return;
-    ev_io_init(&conn->io, on_conn_write, conn->fd, EV_WRITE);
-    conn->io.data = conn;
-    ev_io_start(c->loop, &conn->io);
+    conn_free(conn);
+    clients_finish(client);
 }
 
 bool control_busy(const struct control *c)
 {
-    return c && c->conns;
+    return c && clients_busy(c->clients);
 }
 
 /* Whether a waited-for job is where the request wanted it; adds its line when it is. */
@@ -486,10 +427,9 @@ void control_job_changed(struct control *c)
 
     if (!c)
         return;
-    for (conn = c->conns; conn; conn = next) {
-        next = conn->next; /* conn_check_wait does not free: it only starts the write */
-        if (conn->wait != WAIT_NONE)
-            conn_check_wait(conn);
+    for (conn = c->waiting; conn; conn = next) {
+        next = conn->next; /* conn_check_wait may free conn, never another one */
+        conn_check_wait(conn);
     }
 }
 
@@ -521,32 +461,41 @@ static const char *strerr_request(int r)
     }
 }
 
+static void do_status(struct control_conn *conn, const struct request *req)
+{
+    char *text = control_format_status(conn->c->sup, req->json, req->names, req->names_len);
+
+    if (!text)
+        control_reply(conn, "error: out of memory");
+    else
+        control_reply(conn, "%.*s", (int) (strlen(text) ? strlen(text) - 1 : 0), text);
+    free(text);
+}
+
 /* start, stop, restart: act on each job, then wait for all of them. */
-static void do_jobs(struct control_conn *conn, const char *verb, char **names, size_t len)
+static void do_jobs(struct control_conn *conn, const struct request *req)
 {
     struct supervisor *sup = conn->c->sup;
     const char *unknown;
     size_t n;
-    struct job **jobs;
-    bool stop = strcmp(verb, "stop") == 0;
+    struct job **jobs = select_jobs(sup, req->names, req->names_len, &n, &unknown);
 
-    if (len == 0) {
-        control_reply(conn, "error: %s: no job named (or 'all')", verb);
-        return;
-    }
-    jobs = select_jobs(sup, names, len, &n, &unknown);
     if (!jobs) {
         control_reply(conn, "error: no job '%s'", unknown ? unknown : "(out of memory)");
         return;
     }
-    conn->verb = stop ? "stopped" : strcmp(verb, "start") == 0 ? "started" : "restarted";
-    /* conn->wait stays NONE until every job was acted on: the state changes this causes
-     * call control_job_changed(), which must not answer (and free) conn meanwhile. */
+    conn->verb = req->verb == REQUEST_STOP    ? "stopped"
+                 : req->verb == REQUEST_START ? "started"
+                                              : "restarted";
+    /* conn->wait stays NONE (and conn out of the waiting list) until every job was acted on:
+     * the state changes this causes call control_job_changed(), which must not answer (and
+     * free) conn meanwhile. */
     for (size_t i = 0; i < n; i++) {
         struct job *job = jobs[i];
-        int r = stop ? supervisor_stop(job)
-                     : strcmp(verb, "start") == 0 ? supervisor_start(job) : supervisor_restart(job);
-        if (r == -EALREADY && stop) {
+        int r = req->verb == REQUEST_STOP    ? supervisor_stop(job)
+                : req->verb == REQUEST_START ? supervisor_start(job)
+                                             : supervisor_restart(job);
+        if (r == -EALREADY && req->verb == REQUEST_STOP) {
             control_reply(conn, "%s: not running", job->name);
             continue;
         }
@@ -562,209 +511,98 @@ static void do_jobs(struct control_conn *conn, const char *verb, char **names, s
             control_reply(conn, "error: %s: out of memory", job->name);
     }
     free(jobs);
-    conn->wait = stop ? WAIT_STOPPED : WAIT_STARTED;
+    conn->wait = req->verb == REQUEST_STOP ? WAIT_STOPPED : WAIT_STARTED;
 }
 
-static void do_signal(struct control_conn *conn, char **words, size_t len)
+static void do_signal(struct control_conn *conn, const struct request *req)
 {
-    struct supervisor *sup = conn->c->sup;
     char name[SIGNAME_MAX];
     const char *unknown;
-    struct job **jobs;
     size_t n;
-    int sig;
+    struct job **jobs = select_jobs(conn->c->sup, req->names, req->names_len, &n, &unknown);
 
-    if (len < 2 || signame_parse(words[0], &sig) < 0) {
-        control_reply(conn, "error: signal: usage: signal SIG NAME...|all (SIG: TERM, HUP, 10...)");
-        return;
-    }
-    jobs = select_jobs(sup, words + 1, len - 1, &n, &unknown);
     if (!jobs) {
         control_reply(conn, "error: no job '%s'", unknown ? unknown : "(out of memory)");
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        int r = supervisor_signal(jobs[i], sig);
+        int r = supervisor_signal(jobs[i], req->sig);
         if (r < 0)
             control_reply(conn, "error: %s: %s", jobs[i]->name, strerr_request(r));
         else
-            control_reply(conn, "%s: sent %s", jobs[i]->name, signame_format(sig, name));
+            control_reply(conn, "%s: sent %s", jobs[i]->name, signame_format(req->sig, name));
     }
     free(jobs);
 }
 
-static void conn_request(struct control_conn *conn, char *line)
+static void do_reload(struct control_conn *conn, const struct request *req)
 {
-    char *words[WORDS_MAX], *save = NULL;
-    size_t n = 0;
+    (void) req;
+    conn->c->reload(conn, conn->c->userdata);
+}
 
-    for (char *w = strtok_r(line, " \t\r", &save); w && n < WORDS_MAX;
-         w = strtok_r(NULL, " \t\r", &save))
-        words[n++] = w;
-    if (n == 0) {
-        control_reply(conn, "error: empty request");
-    } else if (strcmp(words[0], "status") == 0) {
-        bool json = n > 1 && strcmp(words[1], "--json") == 0;
-        size_t first = json ? 2 : 1;
-        char *text = control_format_status(conn->c->sup, json, words + first, n - first);
-        if (!text)
-            control_reply(conn, "error: out of memory");
-        else
-            control_reply(conn, "%.*s", (int) (strlen(text) ? strlen(text) - 1 : 0), text);
-        free(text);
-    } else if (strcmp(words[0], "start") == 0 || strcmp(words[0], "stop") == 0 ||
-               strcmp(words[0], "restart") == 0) {
-        do_jobs(conn, words[0], words + 1, n - 1);
-    } else if (strcmp(words[0], "signal") == 0) {
-        do_signal(conn, words + 1, n - 1);
-    } else if (strcmp(words[0], "reload") == 0 && n == 1) {
-        conn->c->reload(conn, conn->c->userdata);
-    } else {
-        control_reply(conn, "error: unknown request '%s' (status, start, stop, restart, signal, "
-                            "reload)", words[0]);
+/* What each request does (request.h has their grammar): a new request is one row here. */
+static void (*const handlers[REQUEST_VERBS])(struct control_conn *, const struct request *) = {
+    [REQUEST_STATUS] = do_status, [REQUEST_START] = do_jobs,   [REQUEST_STOP] = do_jobs,
+    [REQUEST_RESTART] = do_jobs,  [REQUEST_SIGNAL] = do_signal, [REQUEST_RELOAD] = do_reload,
+};
+
+/* A complete request line from a peer allowed to ask (clients.c checked). */
+static void on_request(struct client *client, char *line, void *userdata)
+{
+    struct control *c = userdata;
+    struct control_conn *conn = calloc(1, sizeof(*conn));
+    struct request req = {0};
+    char err[256];
+    int r;
+
+    if (!conn) {
+        clients_reply(client, "error: out of memory");
+        clients_finish(client);
+        return;
     }
-    if (conn->wait != WAIT_NONE)
-        conn_check_wait(conn); /* maybe nothing to wait for: answer now */
+    *conn = (struct control_conn){.c = c, .client = client};
+    r = request_parse(line, &req, err, sizeof(err));
+    if (r == -ENOMEM)
+        control_reply(conn, "error: out of memory");
+    else if (r < 0)
+        control_reply(conn, "error: %s", err);
     else
-        conn_finish(conn);
-}
-
-static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-    struct control_conn *conn = w->data;
-    char *nl;
-    ssize_t n;
-
-    (void) loop;
-    (void) revents;
-    if (!conn->in) {
-        conn->in = malloc(REQUEST_MAX + 1);
-        if (!conn->in) {
-            conn_free(conn);
-            return;
-        }
-    }
-    n = recv(conn->fd, conn->in + conn->in_len, REQUEST_MAX - conn->in_len, MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n < 0 || (n == 0 && conn->in_len == 0)) {
-        conn_free(conn);
-        return;
-    }
-    conn->in_len += (size_t) n;
-    conn->in[conn->in_len] = '\0';
-    nl = memchr(conn->in, '\n', conn->in_len);
-    if (!nl && n > 0 && conn->in_len < REQUEST_MAX)
-        return; /* more to come */
-    if (nl)
-        *nl = '\0';
-    ev_io_stop(conn->c->loop, &conn->io);
-    if (conn->denied) {
-        control_reply(conn, "error: permission denied (only root and the daemon's user)");
+        handlers[req.verb](conn, &req);
+    request_free(&req);
+    if (conn->wait == WAIT_NONE) {
         conn_finish(conn);
         return;
     }
-    conn_request(conn, conn->in);
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-    struct control *c = w->data;
-
-    (void) loop;
-    (void) revents;
-    for (;;) {
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        struct control_conn *conn;
-        int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
-            return; /* EAGAIN, or a connection that died before we took it */
-        /* Root, or the daemon's own user; the socket's mode already keeps others out unless
-         * they were handed an fd. */
-        bool denied = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-                      (cred.uid != 0 && cred.uid != geteuid());
-        conn = c->n_conns < CONNS_MAX ? calloc(1, sizeof(*conn)) : NULL;
-        if (!conn) {
-            fd_close(&fd);
-            continue;
-        }
-        /* A refused peer is still read before it is answered: closing a socket with its
-         * request unread would reset the connection, and ctl would not see why. */
-        conn->denied = denied;
-        conn->c = c;
-        conn->fd = fd;
-        conn->next = c->conns;
-        c->conns = conn;
-        c->n_conns++;
-        ev_io_init(&conn->io, on_conn_read, fd, EV_READ);
-        conn->io.data = conn;
-        ev_io_start(c->loop, &conn->io);
-    }
+    conn->next = c->waiting;
+    c->waiting = conn;
+    conn_check_wait(conn); /* maybe nothing to wait for: answer now */
 }
 
 int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
                 control_reload_fn *reload, void *userdata, struct control **ret)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    struct control *c;
-    struct stat st;
-    mode_t old_mask;
+    struct control *c = calloc(1, sizeof(*c));
     int r;
 
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(sa.sun_path, path);
-    c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    *c = (struct control){.loop = loop, .sup = sup, .reload = reload, .userdata = userdata,
-                          .fd = -1};
-    c->path = strdup(path);
-    if (!c->path) {
-        r = -ENOMEM;
-        goto fail;
+    *c = (struct control){.loop = loop, .sup = sup, .reload = reload, .userdata = userdata};
+    r = clients_new(loop, path, on_request, c, &c->clients);
+    if (r < 0) {
+        free(c);
+        return r;
     }
-    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (c->fd < 0) {
-        r = -errno;
-        goto fail;
-    }
-    /* A socket left by a daemon that crashed: ours now (the caller holds the lock). Anything
-     * else at that path is not ours to remove. */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-        (void) unlink(path); /* if it fails, bind says why */
-    /* 0600 from the first instant: no window in which others could connect. */
-    old_mask = umask(0177);
-    r = bind(c->fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
-    umask(old_mask);
-    if (r == 0 && chmod(path, 0600) < 0)
-        r = -errno;
-    if (r == 0 && listen(c->fd, 128) < 0)
-        r = -errno;
-    if (r < 0)
-        goto fail;
-    ev_io_init(&c->io, on_accept, c->fd, EV_READ);
-    c->io.data = c;
-    ev_io_start(loop, &c->io);
     *ret = c;
     return 0;
-fail:
-    fd_close(&c->fd);
-    free(c->path);
-    free(c);
-    return r;
 }
 
 void control_free(struct control *c)
 {
     if (!c)
         return;
-    while (c->conns)
-        conn_free(c->conns);
-    ev_io_stop(c->loop, &c->io);
-    fd_close(&c->fd);
-    (void) unlink(c->path); /* gone already: fine */
-    free(c->path);
+    while (c->waiting)
+        conn_free(c->waiting);
+    clients_free(c->clients);
     free(c);
 }

@@ -11,7 +11,9 @@
  *
  * The reply is lines of text, then the daemon closes the connection. A line that starts with
  * "error: " reports a failure (the request may have done the rest); ctl exits 1 if there was
- * one. */
+ * one. The grammar of requests is request.c's table, what they do a table of handlers here;
+ * the connections, and the limits that keep misbehaving clients from locking others out
+ * (deadlines, request size, connections per uid, file descriptors), are clients.c's. */
 #pragma once
 #include <stdbool.h>
 
@@ -24,8 +26,8 @@ struct control_conn;
  * "error: ") makes ctl fail. */
 typedef void control_reload_fn(struct control_conn *conn, void *userdata);
 
-/* Creates the socket at path (an old socket file there is replaced: the caller holds the
- * daemon's lock) and serves it on loop. Returns 0 and *ret, or -errno. */
+/* Creates the socket at path (an old socket of the daemon's user there is replaced: the
+ * caller holds the daemon's lock) and serves it on loop. Returns 0 and *ret, or -errno. */
 int control_new(struct ev_loop *loop, const char *path, struct supervisor *sup,
                 control_reload_fn *reload, void *userdata, struct control **ret);
 

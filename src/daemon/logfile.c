@@ -29,6 +29,8 @@ struct logfile {
     unsigned backups;
     bool at_bol;         /* the last byte written ended a line (or nothing was written) */
     bool failed;         /* a write error was reported: report the next only after a success */
+    size_t lost;         /* bytes dropped by write errors, not yet reported in the file */
+    int lost_err;        /* the errno that dropped them */
 };
 
 struct logpipe {
@@ -38,15 +40,48 @@ struct logpipe {
     ev_io io;
 };
 
+/* The final component is never followed (a job's owner who can write the log's directory
+ * could point a symlink at any file of root's), a FIFO neither blocks the open nor is kept
+ * (its reader could stall the daemon), and a regular file with a second name is refused (a
+ * hard link made to someone else's file). */
 static int open_append(const char *path, size_t *ret_size)
 {
     struct stat st;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = open(path,
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK,
+                  0644);
+    int r = 0;
 
     if (fd < 0)
         return -errno;
-    *ret_size = fstat(fd, &st) == 0 ? (size_t) st.st_size : 0;
+    if (fstat(fd, &st) < 0)
+        r = -errno;
+    else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+        r = -ENXIO;
+    else if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+        r = -EMLINK;
+    if (r == 0)
+        r = fd_set_nonblock(fd, 0);
+    if (r < 0) {
+        fd_close(&fd);
+        return r;
+    }
+    *ret_size = S_ISREG(st.st_mode) ? (size_t) st.st_size : 0;
     return fd;
+}
+
+const char *logfile_strerror(int err)
+{
+    switch (err) {
+    case -ELOOP:
+        return "it is a symbolic link (never followed for a log)";
+    case -ENXIO:
+        return "it is a FIFO, a socket or a directory, not a file";
+    case -EMLINK:
+        return "it has more than one hard link (refused: it could be someone else's file)";
+    default:
+        return strerror(-err);
+    }
 }
 
 int logfile_open(const char *path, size_t maxbytes, unsigned backups, struct logfile **ret_file)
@@ -113,7 +148,7 @@ static void report(struct logfile *f, const char *what, int err)
 {
     if (!f->failed)
         log_msg("cannot %s log '%s': %s; dropping output, continuing", what, f->path,
-                strerror(err));
+                logfile_strerror(-err));
     f->failed = true;
 }
 
@@ -188,22 +223,56 @@ static size_t next_piece(struct logfile *f, const char *buf, size_t len)
     return nl ? (size_t) (nl - buf) + 1 : limit;
 }
 
+/* Writes what reached the file into the bookkeeping; what did not is counted as lost. */
+static int put(struct logfile *f, const char *buf, size_t len)
+{
+    size_t done;
+    int r = fd_write_counted(f->fd, buf, len, &done);
+
+    f->size += done;
+    if (done > 0)
+        f->at_bol = buf[done - 1] == '\n';
+    return r;
+}
+
+/* After bytes were lost, the file says so before anything else goes in: a line of its own,
+ * so that the cut line is not glued to what follows. Returns 0 once it is in the file. */
+static int put_marker(struct logfile *f)
+{
+    char text[160];
+    int n = snprintf(text, sizeof(text), "%s[pgsup: %zu bytes lost: %s]\n",
+                     f->at_bol || f->size == 0 ? "" : "\n", f->lost, strerror(f->lost_err));
+    int r = put(f, text, (size_t) n);
+
+    if (r < 0)
+        f->lost_err = -r;
+    else
+        f->lost = 0;
+    return r;
+}
+
 void logfile_write(struct logfile *f, const char *buf, size_t len)
 {
     while (len > 0) {
-        size_t n = next_piece(f, buf, len);
+        size_t n = next_piece(f, buf, len), before;
         int r;
         if (n == 0) {
             rotate(f);
             continue; /* size is 0 now: the next piece is never empty */
         }
-        r = fd_write_all(f->fd, buf, n);
-        if (r < 0)
-            report(f, "write", -r);
-        else
-            f->failed = false;
-        f->size += n;
-        f->at_bol = buf[n - 1] == '\n';
+        if (f->lost && put_marker(f) < 0) {
+            f->lost += n; /* still failing: none of this piece goes in either */
+        } else {
+            before = f->size;
+            r = put(f, buf, n);
+            if (r < 0) {
+                report(f, "write", -r);
+                f->lost += n - (f->size - before);
+                f->lost_err = -r;
+            } else {
+                f->failed = false;
+            }
+        }
         buf += n;
         len -= n;
     }

@@ -238,12 +238,12 @@ static int classify(struct scan *s, const struct recover_spec *spec)
             s->mark[i] = OUT;
             continue;
         }
-        if (recorded(spec->state, e))
-            s->why[i] = "recorded";
-        else if (proc_entry_alive(e) && has_marker(e, spec->marker, spec->exact))
-            s->why[i] = "marker";
-        else
+        /* A record alone is not enough: whoever could write the state file could name any
+         * process there. A recorded process counts only if it carries the marker too (every
+         * process of a run inherits it); the record then also vouches for its group. */
+        if (!proc_entry_alive(e) || !has_marker(e, spec->marker, spec->exact))
             continue;
+        s->why[i] = recorded(spec->state, e) ? "recorded" : "marker";
         s->mark[i] = IN;
         if (recorded_group(spec->state, e->pgid) && !in_groups(s, e->pgid))
             s->groups[s->groups_len++] = e->pgid;
@@ -275,15 +275,14 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
         return PIN_REJECT;
     if (chain_i != pf->top_i)
         return PIN_IF_PARENT; /* below the top: a leftover as a child of the one above */
-    if (strcmp(pf->why, "marker") == 0)
-        /* The environment is read by number too: still held after the read, it was its own. */
+    if (strcmp(pf->why, "group") != 0)
+        /* "marker" and "recorded" alike stand on the marker (a record alone proves nothing).
+         * The environment is read by number too: still held after the read, it was its own. */
         return has_marker(e, pf->spec->marker, pf->spec->exact) && pin_holds(p)
                    ? PIN_ANCHOR
                    : PIN_REJECT;
     if (e->start != pf->top->start)
         return PIN_REJECT;
-    if (strcmp(pf->why, "recorded") == 0)
-        return recorded(pf->spec->state, e) ? PIN_ANCHOR : PIN_REJECT;
     /* "group": still in the recorded group that a verified process was seen in */
     return e->pgid == pf->top->pgid && in_groups(pf->s, e->pgid) ? PIN_ANCHOR : PIN_REJECT;
 }

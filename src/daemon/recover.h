@@ -3,7 +3,8 @@
  * alone: a process is a leftover when
  *   - its environment carries the marker (PGSUP_JOB=KEY/..., inherited by every process of
  *     every tree the daemon starts, unless a process clears its environment), or
- *   - it is a recorded process (state file) alive with the recorded start time, or
+ *   - it is a recorded process (state file) alive with the recorded start time, and it
+ *     carries the marker as well (a forged record cannot name a stranger), or
  *   - it is in a recorded process group in which such a process was seen in the same scan
  *     (a group's number cannot be reused while a member lives), or
  *   - its parent chain leads to one of the above.

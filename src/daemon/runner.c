@@ -4,8 +4,10 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +18,19 @@
 #include "pgsup.h"
 #include "core/fd.h"
 #include "core/log.h"
+#include "core/pin.h"
+#include "core/pidfd.h"
 #include "core/proc.h"
 #include "core/timer.h"
 #include "lib/client.h"
 #include "recover.h"
 
 #define SWEEP_LIMIT_S 10.0
+/* A run that a stop (or its guard's death) does not end: after the grace, its supervisor is
+ * looked at every TAKEOVER_CHECK_S and killed as soon as it is seen stopped or traced, and
+ * whatever its state once TAKEOVER_LIMIT_S have passed. */
+#define TAKEOVER_CHECK_S 1.0
+#define TAKEOVER_LIMIT_S 5.0
 
 extern char **environ;
 
@@ -29,10 +38,20 @@ extern char **environ;
  * size is right even while the previous run's pipe is still being drained). */
 struct jobrun {
     struct runner *runner;
+    struct job *job;
     pgsup_proc *proc;            /* the current run, NULL between runs */
     struct logfile *out, *err;   /* NULL: not a file */
     char marker[256];
+    /* The daemon's own watch on the run's pgsup supervisor, which the job's tree can stop,
+     * trace or kill (it runs as the same user, and is the command's parent): */
+    int guard_pidfd;             /* readable once the guard has exited; -1: none */
+    ev_io guard_io;
+    ev_timer watchdog;           /* armed by a stop or the guard's death, until the run ends */
+    double watchdog_limit;       /* ev_now() at which the run is taken over in any case */
+    bool taken_over;             /* this run's supervisor was killed by the watchdog */
 };
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents);
 
 int runner_init(struct runner *r, struct ev_loop *loop, struct reaper *reaper, const char *key,
                 const char *instance)
@@ -77,9 +96,21 @@ static struct jobrun *jobrun_of(struct job *job, struct runner *r)
         if (!jr)
             return NULL;
         jr->runner = r;
+        jr->job = job;
+        jr->guard_pidfd = -1;
+        ev_timer_init(&jr->watchdog, on_watchdog, 0, 0);
+        jr->watchdog.data = jr;
         job->run = jr;
     }
     return jr;
+}
+
+/* The run is over (or forgotten): the watch on its supervisor goes with it. */
+static void unwatch(struct jobrun *jr)
+{
+    ev_io_stop(jr->runner->loop, &jr->guard_io);
+    ev_timer_stop(jr->runner->loop, &jr->watchdog);
+    fd_close(&jr->guard_pidfd);
 }
 
 void runner_forget(struct job *job, void *userdata)
@@ -89,6 +120,7 @@ void runner_forget(struct job *job, void *userdata)
     (void) userdata;
     if (!jr)
         return;
+    unwatch(jr);
     logfile_unref(jr->out);
     logfile_unref(jr->err);
     free(jr);
@@ -119,7 +151,7 @@ void runner_reopen_logs(struct job *job)
         int r = files[i] ? logfile_reopen(files[i]) : 0;
         if (r < 0)
             log_msg("cannot reopen log '%s' of '%s': %s, continuing", logfile_path(files[i]),
-                    job->name, strerror(-r));
+                    job->name, logfile_strerror(r));
     }
 }
 
@@ -132,11 +164,11 @@ static int log_open(struct logfile **f, const struct config_log *c, const char *
         return 0; /* the sizes may differ: the file object keeps the first ones (rare) */
     logfile_unref(*f);
     *f = NULL;
-    if (!c->path || c->discard)
+    if (!c->path || c->discard || c->own_fd)
         return 0;
     r = logfile_open(c->path, c->maxbytes, c->backups, f);
     if (r < 0)
-        log_msg("cannot open log '%s' of '%s': %s", c->path, job, strerror(-r));
+        log_msg("cannot open log '%s' of '%s': %s", c->path, job, logfile_strerror(r));
     return r;
 }
 
@@ -153,7 +185,7 @@ static int stream_fd(struct runner *r, const struct config_log *c, struct logfil
         return 0;
     }
     if (!f) {
-        *ret_fd = own;
+        *ret_fd = c->own_fd ? c->own_fd : own;
         return 0;
     }
     err = logpipe_open(&r->logger, f, &fd);
@@ -301,6 +333,112 @@ static void sweep_lost_run(struct job *job, pid_t guard, pid_t engine, pid_t pgi
                 strerror(-r));
 }
 
+/* --- the watchdog: a supervisor that its own tree stopped, traced or half killed -------------
+ *
+ * The engine is the command's parent and runs as the same user (root, or the daemon's user):
+ * a job can `kill -STOP $PPID`, attach a tracer to it, or kill the guard and stop the engine.
+ * The engine then never acts on the stop, and the run would never end: ctl stop and the
+ * daemon's shutdown would wait forever. So once the grace of a stop has passed (or the guard
+ * died without the run ending), the daemon looks at the supervisor itself, and kills both
+ * halves when it finds one stopped or traced, or when TAKEOVER_LIMIT_S more have passed in any
+ * case. The run then ends as a lost one: the daemon, as subreaper, sweeps the tree by marker,
+ * record and group (sweep_lost_run). */
+
+/* Stopped or traced: it will not act on anything until someone continues it. */
+static bool halted(pid_t pid, unsigned long long start)
+{
+    struct proc_entry e;
+
+    return pid > 0 && proc_stat_read(pid, &e) == 0 && e.start == start &&
+           (e.state == 'T' || e.state == 't');
+}
+
+/* The engine is the guard's child, or ours once the guard is gone (the daemon is the
+ * subreaper), and the guard is our unreaped child, whose pid names it. So a process pinned
+ * with the engine's start time whose parent is one of the two is the engine: a stranger that
+ * took its pid has another parent. */
+static void kill_engine(const struct job *job)
+{
+    struct pin p = PIN_INIT;
+
+    if (pin_open(job->engine_pid, &p) == 0 && p.e.start == job->engine_start &&
+        (p.e.ppid == job->guard_pid || p.e.ppid == getpid()))
+        (void) pin_kill(&p, SIGKILL); /* ESRCH: it died meanwhile */
+    pin_close(&p);
+}
+
+static void take_over(struct jobrun *jr, const char *why)
+{
+    struct job *job = jr->job;
+
+    log_msg("'%s': its pgsup supervisor (pid %d, engine %d) %s; killing it, the daemon sweeps "
+            "the tree", job->name, (int) job->guard_pid, (int) job->engine_pid, why);
+    jr->taken_over = true;
+    /* The guard is our unreaped child: its pidfd (or pid) is surely it. */
+    (void) pidfd_kill(jr->guard_pidfd, job->guard_pid, SIGKILL);
+    if (job->engine_pid > 0)
+        kill_engine(job);
+    ev_timer_stop(jr->runner->loop, &jr->watchdog);
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct jobrun *jr = w->data;
+    struct job *job = jr->job;
+    double left = jr->watchdog_limit - ev_now(loop);
+
+    (void) revents;
+    if (!jr->proc)
+        return;
+    if (halted(job->guard_pid, job->guard_start) || halted(job->engine_pid, job->engine_start))
+        take_over(jr, "is stopped or traced");
+    else if (left <= 0)
+        take_over(jr, "did not end the run in time");
+    else {
+        ev_timer_set(w, left < TAKEOVER_CHECK_S ? left : TAKEOVER_CHECK_S, 0);
+        ev_timer_start(loop, w);
+    }
+}
+
+/* Starts the watchdog after_s from now, unless it is due sooner already. */
+static void arm_watchdog(struct jobrun *jr, double after_s)
+{
+    struct ev_loop *loop = jr->runner->loop;
+    double at = ev_now(loop) + after_s;
+
+    if (!jr->proc || jr->taken_over ||
+        (ev_is_active(&jr->watchdog) && jr->watchdog_limit - TAKEOVER_LIMIT_S <= at))
+        return;
+    jr->watchdog_limit = at + TAKEOVER_LIMIT_S;
+    ev_timer_stop(loop, &jr->watchdog);
+    ev_timer_set(&jr->watchdog, after_s, 0);
+    ev_timer_start(loop, &jr->watchdog);
+}
+
+/* The guard exited: the engine notices and ends the run at once, unless it is stopped. */
+static void on_guard_gone(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct jobrun *jr = w->data;
+
+    (void) revents;
+    ev_io_stop(loop, w);
+    arm_watchdog(jr, TAKEOVER_CHECK_S);
+}
+
+static void watch_guard(struct jobrun *jr, pid_t guard)
+{
+    /* pidfd_open: Linux 5.3+; ENOSYS → no watch on the guard, the stop's watchdog remains. */
+    int fd = pidfd_get(guard);
+
+    jr->taken_over = false;
+    if (fd < 0)
+        return;
+    jr->guard_pidfd = fd;
+    ev_io_init(&jr->guard_io, on_guard_gone, fd, EV_READ);
+    jr->guard_io.data = jr;
+    ev_io_start(jr->runner->loop, &jr->guard_io);
+}
+
 static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
 {
     struct job *job = userdata;
@@ -315,8 +453,10 @@ static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
 
     /* No result from the supervisor: it died (pgsup.h, pgsup_result.error). */
     e.lost = res->error == -PGSUP_EHELPER;
+    e.taken_over = jr->taken_over;
     reaper_disown(jr->runner->reaper, client_helper_pid(p));
     jr->proc = NULL;
+    unwatch(jr);
     if (e.lost)
         sweep_lost_run(job, client_helper_pid(p), job->engine_pid, job->pgid);
     (void) reaper_reap(jr->runner->reaper); /* what the sweep killed may be ours to reap */
@@ -373,12 +513,19 @@ int runner_start(struct job *job, void *userdata)
     err = pgsup_start(r->loop, &cmd, on_run_exit, job, &p);
     if (old_umask >= 0)
         (void) umask((mode_t) old_umask);
+    if (err == -PGSUP_EHELPER) {
+        /* The supervisor broke down, or was killed for not reporting the start (its command,
+         * already running, kept it stopped): what it started carries the marker. */
+        sweep_lost_run(job, 0, 0, 0);
+        (void) reaper_reap(r->reaper);
+    }
     if (err < 0)
         goto out;
     jr->proc = p;
     job->started_mono = timer_now();
     job->started_wall = (double) time(NULL);
     record_identity(job, p);
+    watch_guard(jr, job->guard_pid);
     if (reaper_own(r->reaper, job->guard_pid) < 0)
         log_msg("'%s': out of memory tracking pid %d, continuing", job->name,
                 (int) job->guard_pid);
@@ -397,7 +544,12 @@ int runner_terminate(struct job *job, int sig, double grace_s, void *userdata)
 
     (void) sig; /* the run was started with it as cmd.signal */
     (void) userdata;
-    return jr && jr->proc ? pgsup_terminate(jr->proc, grace_s) : -ESRCH;
+    if (!jr || !jr->proc)
+        return -ESRCH;
+    /* Whatever the supervisor does with the request (or cannot do, stopped), the run ends
+     * within the grace and TAKEOVER_LIMIT_S. */
+    arm_watchdog(jr, grace_s + TAKEOVER_CHECK_S);
+    return pgsup_terminate(jr->proc, grace_s);
 }
 
 int runner_signal(struct job *job, int sig, void *userdata)

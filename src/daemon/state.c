@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/fd.h"
+#include "trust.h"
 
 #define STATE_MAGIC "pgsup-state 1"
 #define STATE_FILE_MAX ((size_t) 64 << 20)
@@ -189,7 +190,13 @@ int state_write(const char *path, const struct state *s)
         r = -ENOMEM;
         goto out;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A fresh file, never one found at PATH.tmp: whatever is there (a stale file of a crash,
+     * or a symlink someone planted to have us write through it) is unlinked, not opened. */
+    if (unlink(tmp) < 0 && errno != ENOENT) {
+        r = -errno;
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
     if (fd < 0) {
         r = -errno;
         goto out;
@@ -201,7 +208,7 @@ int state_write(const char *path, const struct state *s)
     if (r == 0 && rename(tmp, path) < 0)
         r = -errno;
     if (r < 0)
-        (void) unlink(tmp); /* best effort: a stale .tmp is overwritten next time anyway */
+        (void) unlink(tmp); /* best effort: a stale .tmp is replaced next time anyway */
 out:
     fd_close(&fd);
     free(tmp);
@@ -209,14 +216,14 @@ out:
     return r;
 }
 
-int state_read(const char *path, struct state *ret)
+int state_read(const char *path, struct state *ret, char why[TRUST_WHY_MAX])
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+    int fd = trust_open(path, O_RDONLY, 0, why), r;
 
     if (fd < 0)
-        return -errno;
+        return fd;
     for (;;) {
         ssize_t n;
         if (len + 4096 + 1 > cap) {
@@ -245,6 +252,9 @@ int state_read(const char *path, struct state *ret)
     buf[len] = '\0';
     r = state_parse(buf, ret);
 out:
+    if (r < 0 && r != -EPERM)
+        snprintf(why, TRUST_WHY_MAX, "%s", r == -EINVAL ? "is not a pgsup state file"
+                                                         : strerror(-r));
     fd_close(&fd);
     free(buf);
     return r;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "trust.h"
+
 struct state_proc {
     pid_t pid;                    /* 0: unknown */
     unsigned long long start;     /* clock ticks since boot, /proc/PID/stat field 22 */
@@ -49,11 +51,15 @@ int state_format(const struct state *s, char **ret_text);
  * skipped. Returns 0, or -EINVAL if the text is not a state file at all, or -ENOMEM. */
 int state_parse(const char *text, struct state *ret);
 
-/* Replaces the file at path atomically: written to PATH.tmp, then renamed over path, so a
- * reader (the next daemon, after a crash at any instant) sees the old or the new file whole.
- * Not fsync'ed: only a process crash must be survived; after a machine crash no process of
- * any tree is left to find. Returns 0 or -errno. */
+/* Replaces the file at path atomically: written to a new PATH.tmp (whatever was there is
+ * unlinked first, a symlink included: it is never written through), then renamed over path,
+ * so a reader (the next daemon, after a crash at any instant) sees the old or the new file
+ * whole. Not fsync'ed: only a process crash must be survived; after a machine crash no
+ * process of any tree is left to find. Returns 0 or -errno. */
 int state_write(const char *path, const struct state *s);
 
-/* Reads the file at path into *ret. Returns 0, -ENOENT if there is none, -EINVAL, or -errno. */
-int state_read(const char *path, struct state *ret);
+/* Reads the file at path into *ret, opened with trust_open(): a symlink, a FIFO, a file of
+ * another user or one that others may write is refused before a byte is read. Returns 0, or
+ * -errno with why filled: -ENOENT if there is none, -EPERM (not trusted), -ELOOP (a symlink),
+ * -EINVAL (not a state file). */
+int state_read(const char *path, struct state *ret, char why[TRUST_WHY_MAX]);

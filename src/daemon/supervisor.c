@@ -120,6 +120,9 @@ static void describe_exit(struct job *job)
 
     if (e->spawn_error < 0)
         snprintf(job->last_exit, n, "cannot start: %s", pgsup_strerror(e->spawn_error));
+    else if (e->taken_over)
+        snprintf(job->last_exit, n, "its pgsup supervisor was stopped or stuck; daemon killed "
+                                    "it and the tree");
     else if (e->lost)
         snprintf(job->last_exit, n, "its pgsup supervisor died; tree killed");
     else if (e->timed_out)

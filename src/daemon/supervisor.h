@@ -50,6 +50,7 @@ struct job_exit {
     bool timed_out;      /* its timeout= deadline hit */
     bool killed;         /* SIGKILL was needed after the grace */
     bool lost;           /* its pgsup supervisor died (the tree was killed anyway) */
+    bool taken_over;     /* its supervisor was stopped or stuck, and the daemon killed it */
     int spawn_error;     /* < 0: it could not be started (-errno or -PGSUP_E...) */
     double up_s;         /* how long it ran */
 };

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -27,7 +28,9 @@
 
 #include "core/fd.h"
 #include "core/pidfd.h"
+#include "core/proc.h"
 #include "core/spawn.h"
+#include "core/timer.h"
 #include "capture.h"
 #include "wire.h"
 
@@ -36,6 +39,10 @@
 /* `pgsup run --kill-after 0` means never (timeout(1)); SIGKILL at once is the shortest grace
  * the option keeps, which fires on the next loop iteration, as a grace of 0 does. */
 #define KILL_AT_ONCE "1e-9"
+
+/* The start report: continue a silent supervisor after this long, give up after that. */
+#define START_CONT_S 1.0
+#define START_LIMIT_S 30.0
 
 struct pgsup_proc {
     struct ev_loop *loop;
@@ -248,14 +255,54 @@ static char **helper_argv(const char *helper, const pgsup_cmd *cmd, char nums[3]
     return argv;
 }
 
+/* Sends sig to the supervisor: the guard (our unreaped child: its pid is surely it) and the
+ * engine, the guard's child, each through a pidfd checked against what the scan saw. */
+static void signal_supervisor(pgsup_proc *p, int sig)
+{
+    struct proc_table t = {0};
+
+    (void) kill(p->super_pid, sig); /* gone: its exit is reaped by the caller */
+    if (proc_scan_descendants(p->super_pid, &t) < 0 && proc_scan(&t) < 0)
+        return; /* no /proc: the guard alone */
+    for (size_t i = 0; i < t.len; i++) {
+        struct proc_entry now;
+        int fd;
+        if (t.v[i].ppid != p->super_pid)
+            continue;
+        fd = pidfd_get(t.v[i].pid); /* pidfd_open: Linux 5.3+; ENOSYS → kill() by pid */
+        if ((fd >= 0 || fd == -ENOSYS) && proc_stat_read(t.v[i].pid, &now) == 0 &&
+            now.start == t.v[i].start && now.ppid == p->super_pid)
+            (void) pidfd_kill(fd, t.v[i].pid, sig);
+        fd_close(&fd);
+    }
+    proc_table_free(&t);
+}
+
 /* Waits, blocking, for the supervisor to say whether the command started, so that
- * pgsup_start() can return -ENOENT like a plain spawn would. */
+ * pgsup_start() can return -ENOENT like a plain spawn would. The command runs as soon as it
+ * is spawned, before the engine reports it, and it may stop its engine at once (kill -STOP
+ * $PPID): the wait, and the caller's whole loop, would then hang. So a silent supervisor is
+ * continued every START_CONT_S (SIGCONT is harmless to a running one), and after
+ * START_LIMIT_S it is killed and the start fails. */
 static int await_start(pgsup_proc *p)
 {
+    struct pollfd pfd = {.fd = p->control_fd, .events = POLLIN};
+    double limit = timer_now() + START_LIMIT_S;
     char buf[WIRE_MAX];
     struct wire_msg m;
     ssize_t n;
 
+    for (;;) {
+        int r = poll(&pfd, 1, (int) (START_CONT_S * 1000));
+        if (r > 0 || (r < 0 && errno != EINTR))
+            break;
+        if (timer_now() > limit) {
+            signal_supervisor(p, SIGKILL);
+            return -PGSUP_EHELPER;
+        }
+        if (r == 0)
+            signal_supervisor(p, SIGCONT);
+    }
     do
         n = recv(p->control_fd, buf, sizeof(buf), 0);
     while (n < 0 && errno == EINTR);

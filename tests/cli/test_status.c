@@ -179,6 +179,15 @@ static void test_status_spawn_cannot_execute_is_126(void **state)
     }
 }
 
+/* A fork that fails (a cgroup's pids.max reached: posix_spawn says EAGAIN) is pgsup's own
+ * failure, 125, as timeout(1)'s "fork system call failed"; it used to be 126. */
+static void test_status_spawn_fork_failure_is_125(void **state)
+{
+    (void) state;
+    assert_int_equal(status_from_spawn_error(-EAGAIN), 125);
+    assert_int_equal(STATUS_FAILED, 125);
+}
+
 /* timeout(1) answers 127 only for ENOENT; any other exec error is 126. "timeout 1
  * /etc/passwd/x" fails with ENOTDIR and exits 126 (coreutils 9.1), as bash does. */
 static void test_status_spawn_enotdir_is_126(void **state)
@@ -312,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_status_spawn_enoent_is_127),
         cmocka_unit_test(test_status_spawn_cannot_execute_is_126),
         cmocka_unit_test(test_status_spawn_enotdir_is_126),
+        cmocka_unit_test(test_status_spawn_fork_failure_is_125),
         cmocka_unit_test(test_status_exit_exits_with_code),
         cmocka_unit_test(test_status_exit_dies_of_signal),
         cmocka_unit_test(test_status_exit_dies_of_blocked_ignored_signal),

@@ -16,6 +16,12 @@ DAEMON_LOG=$W/daemon.log
 
 say() { echo "test: $(date +%T.%N | cut -c1-12) $*" >&2; }
 
+USERS=()      # throwaway users of this test (new_user), removed at exit
+AT_EXIT=()    # commands run at exit, before the users are removed (at_exit)
+
+# at_exit CMD...: runs CMD (one string, eval'd) when the test ends, however it ends.
+at_exit() { AT_EXIT+=("$1"); }
+
 cleanup() {
     local rc=$?
     if [ -n "$DAEMON" ] && kill -0 "$DAEMON" 2>/dev/null; then
@@ -28,6 +34,14 @@ cleanup() {
     for pid in $(jobs -p); do
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
+    done
+    for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+        eval "${AT_EXIT[$i]}" || true
+    done
+    for u in "${USERS[@]}"; do
+        # -f: a process of the user may still be on its way out (its tree dies with the
+        # daemon); the name is ours alone, made by new_user.
+        userdel -f "$u" 2>/dev/null || echo "test: cannot remove user $u" >&2
     done
     if [ "$rc" -ne 0 ] && [ -f "$DAEMON_LOG" ]; then
         echo "--- daemon log ($DAEMON_LOG) ---" >&2
@@ -118,3 +132,69 @@ absent() { "$DAEMONTEST" absent --within "${2:-0}" "$1" || fail "processes with 
 
 # no_zombies PID: nothing left unreaped under PID (transient ones may take a moment).
 no_zombies() { "$DAEMONTEST" zombies --within "$LIMIT" "$1" || fail "zombies left under $1"; }
+
+# new_user VAR: makes a throwaway user (useradd, with a group of its own, no home), removed
+# when the test ends, and sets VAR to its name. Other tests may run useradd at the same time:
+# a locked /etc/passwd is retried.
+new_user() {
+    local name="pgsupt-$$-${#USERS[@]}" i
+    for i in $(seq 200); do
+        if useradd --system --no-create-home --user-group --shell /usr/sbin/nologin \
+            "$name" 2>"$W/useradd.err"; then
+            USERS+=("$name")
+            printf -v "$1" '%s' "$name"
+            return 0
+        fi
+        grep -qi 'lock' "$W/useradd.err" || fail "useradd $name: $(cat "$W/useradd.err")"
+        sleep 0.1
+    done
+    fail "useradd $name: /etc/passwd stayed locked"
+}
+
+# as USER CMD...: runs CMD as USER (its uid, its group, no other group), without
+# XDG_RUNTIME_DIR, so that the daemon and ctl use their own default paths.
+as() {
+    local u=$1
+    shift
+    setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups \
+        env -u XDG_RUNTIME_DIR "$@"
+}
+
+# as_exec USER CMD... &: the same in the background; the subshell becomes CMD, so that $! is
+# CMD's own pid.
+as_exec() {
+    local u=$1
+    shift
+    exec setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups \
+        env -u XDG_RUNTIME_DIR "$@"
+}
+
+# need_root WHAT: true as root (with setpriv and useradd); else says what is skipped.
+need_root() {
+    if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v useradd >/dev/null
+    then
+        return 0
+    fi
+    say "skipped: $1 (needs root, setpriv and useradd)"
+    return 1
+}
+
+CLIENT=$(dirname "${BASH_SOURCE[0]}")/client.py
+
+# client ARGS...: tests/daemon/client.py, a misbehaving client or a fake server. In the
+# background, run "$PYTHON" "$CLIENT" directly, so that $! is its pid.
+client() { "$PYTHON" "$CLIENT" "$@"; }
+
+# refused [as USER] CONF PATTERN: the daemon must refuse to start with CONF: exit 125 (within
+# the test's limit: one that starts is stopped by timeout) and a line on stderr matching
+# PATTERN (grep). The line is left in $W/err.
+refused() {
+    local rc=0 prefix=()
+    if [ "$1" = as ]; then
+        prefix=(as "$2")
+        shift 2
+    fi
+    "${prefix[@]}" timeout -k 5 "$LIMIT" "$PGSUP" daemon -c "$1" 2>"$W/err" || rc=$?
+    [ "$rc" -eq 125 ] || fail "daemon -c $1: exit $rc, expected 125: $(cat "$W/err")"
+    grep -q -- "$2" "$W/err" || fail "daemon -c $1: $(cat "$W/err")"
+}

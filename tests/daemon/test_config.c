@@ -666,7 +666,54 @@ static void test_config_logfile_specials(void **state)
     config_free(c);
     j = load_one_key("stdout_logfile = /dev/stdout", &c, NULL);
     assert_string_equal(j->out.path, "/dev/stdout");
+    /* pgsup's own fd, never a file opened through the /proc/self/fd symlink */
+    assert_int_equal(j->out.own_fd, 1);
     config_free(c);
+    j = load_one_key("stderr_logfile = /dev/stderr", &c, NULL);
+    assert_int_equal(j->err.own_fd, 2);
+    config_free(c);
+    j = load_one_key("stdout_logfile = /dev/null", &c, NULL);
+    assert_int_equal(j->out.own_fd, 0);
+    config_free(c);
+}
+
+/* A log directory that another user can write is refused at load with file, line and key
+ * (the daemon appends to logs as root: a planted link there would point it anywhere), unless
+ * allow_insecure_logdir says so. */
+static void test_config_logdir_writable_by_others_is_refused(void **state)
+{
+    char *pub = path_in_tmp("pub"), *grp = path_in_tmp("grp"), text[1024];
+    struct config *c;
+
+    (void) state;
+    assert_int_equal(mkdir(pub, 0700), 0);
+    assert_int_equal(chmod(pub, 01777), 0);
+    expect_key_error("stdout_logfile = pub/x.log", "stdout_logfile",
+                     "is writable by other users (mode 1777)");
+    expect_key_error("stderr_logfile = pub/x.log", "stderr_logfile",
+                     "set allow_insecure_logdir = true to accept it");
+    snprintf(text, sizeof(text), "[program:x]\ncommand = /bin/true\nstdout_logfile = pub/x.log\n"
+                                 "allow_insecure_logdir = true\n");
+    c = load_ok(text, NULL);
+    config_free(c);
+    /* stderr follows stdout with redirect_stderr: its own path is not used, nor checked */
+    snprintf(text, sizeof(text), "[program:x]\ncommand = /bin/true\nredirect_stderr = true\n"
+                                 "stderr_logfile = pub/x.log\n");
+    c = load_ok(text, NULL);
+    config_free(c);
+    /* a directory of root's group, group-writable: root's business (as logrotate) */
+    assert_int_equal(mkdir(grp, 0770), 0);
+    if (geteuid() == 0 && chown(grp, 0, 0) == 0) {
+        (void) load_one_key("stdout_logfile = grp/x.log", &c, NULL); /* fails if refused */
+        config_free(c);
+    }
+    /* a directory that does not exist: the job's start says so, not the load */
+    (void) load_one_key("stdout_logfile = nosuchdir/x.log", &c, NULL);
+    config_free(c);
+    assert_int_equal(rmdir(pub), 0);
+    assert_int_equal(rmdir(grp), 0);
+    free(pub);
+    free(grp);
 }
 
 static void test_config_relative_paths_follow_the_file(void **state)
@@ -1279,11 +1326,11 @@ static int child_default_socket(void)
         return 11;
     free(p);
     unsetenv("XDG_RUNTIME_DIR");
-    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534.sock") != 0)
+    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534/pgsup.sock") != 0)
         return 12;
     free(p);
     setenv("XDG_RUNTIME_DIR", "relative/dir", 1);
-    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534.sock") != 0)
+    if (config_default_socket_path(&p) < 0 || strcmp(p, "/tmp/pgsup-65534/pgsup.sock") != 0)
         return 13;
     free(p);
     return 0;
@@ -1314,7 +1361,7 @@ static void test_config_default_socket(void **state)
         free(p);
         unsetenv("XDG_RUNTIME_DIR");
         assert_int_equal(config_default_socket_path(&p), 0);
-        assert_true(strncmp(p, "/tmp/pgsup-", 11) == 0);
+        assert_true(strncmp(p, "/tmp/pgsup-", 11) == 0 && strstr(p, "/pgsup.sock"));
         free(p);
     }
     if (old) {
@@ -1467,6 +1514,7 @@ int main(void)
         cmocka_unit_test(test_config_environment),
         cmocka_unit_test(test_config_shell_true),
         cmocka_unit_test(test_config_logfile_specials),
+        cmocka_unit_test(test_config_logdir_writable_by_others_is_refused),
         cmocka_unit_test(test_config_relative_paths_follow_the_file),
         cmocka_unit_test(test_config_relative_file_path),
         cmocka_unit_test(test_config_logfile_tilde),
