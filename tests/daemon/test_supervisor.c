@@ -58,12 +58,13 @@ static int fake_terminate(struct job *job, int sig, double grace_s, void *userda
     return 0;
 }
 
-static int fake_signal(struct job *job, int sig, void *userdata)
+static int fake_signal(struct job *job, int sig, bool tree, void *userdata)
 {
     struct fake *f = userdata;
 
     (void) job;
     (void) sig;
+    (void) tree;
     f->signals++;
     return 0;
 }
@@ -120,7 +121,7 @@ static int teardown(void **state)
 
 static void apply(struct fake *f, const char *text, struct supervisor_diff *diff)
 {
-    assert_int_equal(supervisor_apply(f->sup, load_text(f, text), diff), 0);
+    assert_int_equal(supervisor_apply(f->sup, load_text(f, text), NULL, diff), 0);
 }
 
 static struct job *job(struct fake *f, const char *name)
@@ -252,7 +253,7 @@ static void test_supervisor_autorestart_unexpected(void **state)
     assert_int_equal(job(f, "a")->state, JOB_BACKOFF);
     run_until(f, "a", JOB_RUNNING);
     /* a signal we sent is expected; another is not */
-    assert_int_equal(supervisor_signal(job(f, "a"), SIGHUP), 0);
+    assert_int_equal(supervisor_signal(job(f, "a"), SIGHUP, false), 0);
     assert_int_equal(f->signals, 1);
     end_run(job(f, "a"), -1, SIGHUP, 5);
     assert_int_equal(job(f, "a")->state, JOB_EXITED);
