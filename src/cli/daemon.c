@@ -75,8 +75,8 @@ static const char usage[] =
     "\n"
     "  -c, --config=FILE  the config file (default " "/etc/pgsup.conf" ")\n"
     "      --check        read and check the config file (includes, users, log and socket\n"
-    "                     directories), print its errors and warnings, start nothing;\n"
-    "                     exit 0 if the daemon would take it, else 1\n"
+    "                     directories), print its errors and warnings, or its jobs; start\n"
+    "                     nothing; exit 0 if the daemon would take it, else 1\n"
     "  -h, --help         show this help\n"
     "\n"
     "SIGHUP reloads the config file; SIGUSR2 reopens the log files. Control it with pgsup ctl.\n";
@@ -525,6 +525,10 @@ static int check(const char *path)
         groups += i == 0 || strcmp(c->jobs[i].group, c->jobs[i - 1].group) != 0;
     printf("%s: ok, %zu job%s in %zu group%s\n", c->path, c->jobs_len,
            c->jobs_len == 1 ? "" : "s", groups, groups == 1 ? "" : "s");
+    /* What it would run, in start order, as ctl avail shows it. */
+    for (size_t i = 0; i < c->jobs_len; i++)
+        printf("%-32s %-9s %d:%d\n", c->jobs[i].name, c->jobs[i].autostart ? "auto" : "manual",
+               c->jobs[i].group_priority, c->jobs[i].priority);
     free(dir);
     config_free(c);
     return fflush(stdout) == 0 ? 0 : 1;
