@@ -174,7 +174,7 @@ int config_group_load(struct config_file *ld, struct config *config)
         if (has_prefix(ld->sections[k].name, "group:"))
             r = group_read(ld, k, &groups[len++]);
     for (size_t i = 0; i < len && r == 0; i++) {
-        for (char **p = groups[i].list; *p && r == 0; p++) {
+        for (char **p = groups[i].list; p && *p && r == 0; p++) { /* no programs=: NULL */
             const struct raw_section *prog = find_section(ld, "program:", *p);
             struct config_scope s = {.ld = ld, .sec = &ld->sections[groups[i].sec],
                                      .e = config_file_find_key(&ld->sections[groups[i].sec],

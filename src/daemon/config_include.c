@@ -56,9 +56,12 @@ static int include_pattern(struct config_file *ld, size_t k, const struct raw_en
 
         config_file_enter(ld, src);
         s.sec = &ld->sections[k]; /* reading a file moves the sections */
-        if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            /* supervisord's configparser skips what it cannot open, silently. */
-            config_scope_warn(&s, "'%s' is a directory, not read, continuing", g.gl_pathv[i]);
+        /* Looked at before it is opened: opening a device can act (a watchdog starts
+         * counting), a FIFO would wait for a writer. supervisord's configparser skips what it
+         * cannot open, silently. */
+        if (stat(g.gl_pathv[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            config_scope_warn(&s, "'%s' is %s, not read, continuing", g.gl_pathv[i],
+                              S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
             continue;
         }
         if (src->depth + 1 > INCLUDE_DEPTH_MAX) {

@@ -291,6 +291,12 @@ static void test_group_names_and_order(void **state)
     assert_int_equal(w.len, 1);
     config_free(c);
 
+    /* a group without programs= is empty (found by fuzz_config: it used to crash) */
+    c = load_ok("[group:g]\npriority = 1\n[program:a]\ncommand = /bin/true\n", &w);
+    assert_string_equal(names(c), "a");
+    find_warning(&w, "1 [group:g] -: no programs=");
+    config_free(c);
+
     expect_error("[group:g]\nprograms = a, nope\n[program:a]\ncommand = /bin/true\n", 2, "group:g",
                  "programs", "no [program:nope] for this group");
     expect_error("[group:a]\nprograms = b\n[program:a]\ncommand = /bin/true\n[program:b]\n"
