@@ -254,7 +254,7 @@ CASES = [
     Case("fwd-group-cont", ["-k", "0.5", "30", "sigrec", "--survive"],
          actions=[("kill", "INT")], window=(0.5, SLACK)),
 ] + [
-    Case("fwd-" + sig.lower(), ["30"] + (["-v"] if sig in ("USR1", "PIPE") else []),
+    Case("fwd-" + sig.lower(), (["-v"] if sig in ("USR1", "PIPE") else []) + ["30"],
          actions=[("kill", sig)],
          newer={"signals.cmd": [sig], "left": [],
                 "stderr": (b"timeout: sending signal %s to command 'sigrec'\n" % sig.encode()
@@ -370,7 +370,11 @@ CASES = [
     # PID 1 of a PID namespace.
     Case("pid1-exit", ["10", "sigrec", "--exit", "3"], pidns="proc"),
     Case("pid1-deadline", ["0.3"], pidns="proc", window=deadline(0.3)),
-    Case("pid1-deadline-no-own-proc", ["0.3"], pidns="noproc", window=deadline(0.3)),
+    Case("pid1-deadline-no-own-proc", ["0.3"], pidns="noproc", window=deadline(0.3),
+         differs={"start.cmd.pgid": "other",
+                  "why": "without a /proc of its namespace, pgsup cannot tell the members of a "
+                         "group it is in from its tree, so PID 1 leaves the command's group "
+                         "to the engine (a limitation, documented)"}),
     Case("pid1-kill-after", ["-k", "0.3", "0.3", "sigrec", "--ignore", "TERM"], pidns="proc",
          window=deadline(0.6)),
 ]
