@@ -95,7 +95,9 @@ class Case:
         self.ctx = list(ctx)        # sigrec wrap options: the caller's signals and fds
         self.job = job              # the caller runs timeout as an interactive shell's job
         self.tty = tty              # stdin and stdout are a terminal (a pty of the test)
-        self.actions = list(actions)  # once ready: ("kill", SIG) to timeout, ("tty", bytes)
+        # Once ready, in order: ("kill", SIG) to timeout, ("tty", bytes) typed on the terminal,
+        # ("await", WORD) a line of the caller (sigrec wrap) that starts with WORD.
+        self.actions = list(actions)
         self.ready = ready if ready is not None else (1 if actions else 0)
         self.window = window        # (lo, hi) elapsed seconds, for both
         self.locale = locale
@@ -177,7 +179,8 @@ CASES = [
     Case("dur-inf", ["inf", "sigrec", "--exit", "3"]),
     Case("dur-infinity-days", ["infinityd", "sigrec", "--exit", "3"]),
     Case("dur-underflow-is-zero", ["1e-400", "sigrec", "--sleep", "0.5"], window=(0.5, SLACK)),
-    Case("dur-denormal-is-tiny", ["1e-310", "sigrec", "--sleep", "5"]),
+    # At once: the command may be hit before it could say anything, so a silent one.
+    Case("dur-denormal-is-tiny", ["1e-310", "sleep", "5"], cmd=[]),
     Case("dur-invalid-word", ["soon", "true"], cmd=[]),
     Case("dur-invalid-suffix", ["1x", "true"], cmd=[]),
     Case("dur-invalid-two-letters", ["1ms", "true"], cmd=[]),
@@ -234,6 +237,8 @@ CASES = [
                            "TERM"], news=NEWS_SHORT, window=deadline(0.6)),
     Case("kill-after-foreground", ["--foreground", "-k", "0.3", "0.3", "sigrec", "--ignore",
                                    "TERM"], window=deadline(0.6)),
+    Case("exit-137-foreground-signal-kill", ["--foreground", "-s", "KILL", "0.3"],
+         window=deadline(0.3)),
     Case("kill-after-foreground-signal-0", ["--foreground", "-s0", "-k", "0.3", "0.3", "sigrec",
                                             "--survive"], window=deadline(0.6)),
     Case("kill-after-forwarded-signal", ["-k", "0.3", "30", "sigrec", "--ignore", "TERM"],
@@ -332,6 +337,15 @@ CASES = [
     Case("tty-job-read", ["5", "sigrec", "--read"], tty=True, job=True,
          actions=[("tty", b"hello\n")]),
     Case("tty-job-ctrl-c", ["30"], tty=True, job=True, actions=[("tty", b"\x03")]),
+    # Ctrl-Z stops the job, timeout included: the shell sees it stop. The command records the
+    # TSTP and goes on (a SIGCONT to it could discard a TSTP it has not handled yet); timeout
+    # is continued, and the deadline and KILL come as usual.
+    Case("tty-job-ctrl-z", ["-k", "0.3", "1", "sigrec", "--survive"], tty=True, job=True,
+         actions=[("tty", b"\x1a"), ("await", "stopped"), ("kill", "CONT")],
+         window=deadline(1.3)),
+    Case("tty-fg-job-ctrl-z", ["--foreground", "-k", "0.3", "1", "sigrec", "--survive"],
+         tty=True, job=True, actions=[("tty", b"\x1a"), ("await", "stopped"), ("kill", "CONT")],
+         window=deadline(1.3)),
     Case("tty-script-read-stops", ["0.5", "sigrec", "--read"], tty=True, window=deadline(0.5)),
     Case("tty-script-ctrl-c-not-reached", ["0.5"], tty=True, actions=[("tty", b"\x03")],
          window=deadline(0.5)),
@@ -357,12 +371,22 @@ CASES = [
     Case("usage-invoked-by-path", ["--bogus"], cmd=[], invoke="path"),
 
     # The tree.
-    Case("tree-group-deadline", ["0.3", "sigrec", "--spawn", "child"], ready=2,
-         window=deadline(0.3)),
+    # -k: without a grace, what is left when the command has died gets KILL at once, maybe
+    # before it acted on the deadline's signal (next case).
+    Case("tree-group-deadline", ["-k", "5", "0.3", "sigrec", "--spawn", "child"], ready=2,
+         window=(0.3, 5)),
+    Case("tree-leftover-ignoring-term", ["0.3", "sigrec", "--spawn", "child:noterm"], ready=2,
+         window=deadline(0.3),
+         differs={"left": [],
+                  "why": "once the tree is being stopped, pgsup returns only when all of it is "
+                         "gone: what is left when the command has died gets KILL (at once "
+                         "without -k); coreutils returns and leaves it running"}),
     Case("tree-exit-leaves-background", ["5", "sigrec", "--spawn", "child", "--exit", "0"],
          ready=2),
-    Case("tree-setsid-escapee-deadline", ["0.3", "sigrec", "--spawn", "escapee:setsid"], ready=2,
-         window=deadline(0.3),
+    # With a grace, the deadline's signal reaches the escapee before anything else does
+    # (without, what is left when the command dies may get KILL at once: tests/cli).
+    Case("tree-setsid-escapee-deadline", ["-k", "5", "0.3", "sigrec", "--spawn",
+                                          "escapee:setsid"], ready=2, window=(0.3, 5),
          differs={"signals.escapee": ["TERM"], "left": [],
                   "why": "the deadline reaches the whole tree, processes that left the group "
                          "included: coreutils leaves them running"}),
@@ -472,6 +496,8 @@ class Run:
                 os.kill(self.timeout_pid, signum(what))
             elif kind == "tty":
                 os.write(master, what)
+            elif kind == "await":
+                buf = self._await(ready_fd, master, buf, what.encode(), start + READY_CAP)
         # Wait for the end; a terminal's output is drained meanwhile.
         limit = start + CAP
         while proc.poll() is None and time.monotonic() < limit:
@@ -497,6 +523,21 @@ class Run:
             self.stderr = f.read()
         self._read_record()
         self._sweep()
+
+    def _await(self, ready_fd, master, buf, word, limit):
+        """Reads the caller's lines until one starts with word."""
+        while time.monotonic() < limit:
+            fds = [ready_fd] + ([master] if master is not None else [])
+            r, _, _ = select.select(fds, [], [], 0.05)
+            if master in r:
+                self._drain(master)
+            if ready_fd in r:
+                buf += os.read(ready_fd, 4096)
+                *done, buf = buf.split(b"\n")
+                if any(line.startswith(word) for line in done):
+                    return buf
+        self.problems.append("no %r from the caller" % word.decode())
+        return buf
 
     @staticmethod
     def _drain(fd):
@@ -543,22 +584,35 @@ class Run:
         fields = stat[stat.rindex(")") + 2:].split()
         return fields[0] not in ("Z", "X") and int(fields[19]) == ticks
 
+    @staticmethod
+    def _dying(pid):
+        """True if SIGKILL is pending for the process: timeout's last signal may still be on
+        its way when timeout itself is gone (coreutils dies of the SIGKILL it sends)."""
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(("SigPnd:", "ShdPnd:")) and \
+                            int(line.split()[1], 16) & (1 << (signal.SIGKILL - 1)):
+                        return True
+        except OSError:
+            pass
+        return False
+
     def _sweep(self):
-        """Notes which processes of the tree are left, then kills them (by pidfd, after
-        checking that the pid is still the recorded process)."""
+        """Notes which processes of the tree are left (alive, and not being killed), then
+        kills them (by pidfd, after checking that the pid is still the recorded process)."""
         self.left = []
         if self.case.pidns:
             return  # their pids are the namespace's; the namespace died with its PID 1
         for role, (pid, ticks, _) in sorted(self.procs.items()):
-            if not self._alive(pid, ticks):
-                continue
-            self.left.append(role)
             try:
                 pidfd = os.pidfd_open(pid)
             except OSError:
-                continue
+                continue  # gone
             if self._alive(pid, ticks):
-                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                if not self._dying(pid):
+                    self.left.append(role)
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 select.select([pidfd], [], [], 10)  # readable once it has exited
             os.close(pidfd)
 

@@ -4,17 +4,19 @@
  * what the command saw, not only on their exit statuses.
  *
  *   sigrec wrap [--ignore SIG,...] [--block SIG,...] [--leak N] [--fork [--job]] -- CMD...
- *       The caller: ignores and blocks signals (names without SIG, numbers, or "all"; "all"
+ *       The caller: from a clean state (every signal at its default and unblocked, whatever
+ *       ran the test), ignores and blocks signals (names without SIG, numbers, or "all"; "all"
  *       includes glibc's internal 32 and 33, and leaves SIGCHLD alone in --ignore), leaves N
  *       fds open without CLOEXEC, then execs CMD. With --fork it starts a session of its own
  *       (the terminal of stdin, if any, becomes its controlling terminal, as for a shell) and
  *       runs CMD as a child in its group, the way a script does; with --job the child leads a
  *       group of its own that gets the terminal's foreground, the way an interactive shell runs
- *       a job. It writes "pid CHILD" to $SIGREC_READY, waits with every signal blocked, and
- *       ends as the child did: the same exit code, or death by the same signal.
+ *       a job. It writes "pid CHILD" to $SIGREC_READY, waits with every signal blocked (and
+ *       writes "stopped SIG" there whenever the child stops, as a shell would see its job
+ *       stop), and ends as the child did: the same exit code, or death by the same signal.
  *
  *   sigrec [--role NAME] [--exit N | --sleep S | --die SIG | --read] [--survive] [--core]
- *          [--ignore SIG,...] [--spawn ROLE[:setsid]]...
+ *          [--ignore SIG,...] [--spawn ROLE[:setsid][:noterm]]...
  *       The command. First appends its start line to $SIGREC_OUT:
  *         ROLE PID start start=TICKS pgid=G sid=S fg=T blk=HEX ign=HEX fds=N
  *       (fg: the terminal's foreground group of stdin, -1 without one; blk, ign: SigBlk and
@@ -25,7 +27,8 @@
  *       SIGCHLD, which it does not handle otherwise. --ignore ignores more signals after the
  *       start line; --core raises the core file size limit to the hard limit, so that a death
  *       by ABRT, SEGV, QUIT... dumps core. Each --spawn forks a child (in a new session with
- *       :setsid) that runs sigrec as ROLE and announces itself. Once its handlers are in
+ *       :setsid, ignoring SIGTERM with :noterm) that runs sigrec as ROLE and announces
+ *       itself. Once its handlers are in
  *       place, it writes "ready ROLE PID" to the FIFO $SIGREC_READY, then: --exit N exits N,
  *       --sleep S sleeps S seconds and exits 0, --die SIG dies of SIG, --read reads a line
  *       from stdin and records "read LINE"; without any, it waits for signals forever.
@@ -79,12 +82,12 @@ static int sig_parse(const char *s)
 }
 
 /* glibc's sigaction() refuses its internal signals 32 and 33; the kernel does not. The
- * kernel's struct on x86-64 has a restorer field, unused with SIG_IGN. */
-static int ignore(int sig)
+ * kernel's struct on x86-64 has a restorer field, unused with SIG_IGN and SIG_DFL. */
+static int set_disposition(int sig, void (*handler)(int))
 {
-    struct sigaction ign = {.sa_handler = SIG_IGN};
+    struct sigaction sa = {.sa_handler = handler};
 
-    if (sigaction(sig, &ign, NULL) == 0)
+    if (sigaction(sig, &sa, NULL) == 0)
         return 0;
 #if defined(__x86_64__)
     {
@@ -93,12 +96,17 @@ static int ignore(int sig)
             unsigned long flags;
             void *restorer;
             unsigned long mask;
-        } k = {.handler = SIG_IGN};
+        } k = {.handler = handler};
         if (syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask)) == 0)
             return 0;
     }
 #endif
     return -errno;
+}
+
+static int ignore(int sig)
+{
+    return set_disposition(sig, SIG_IGN);
 }
 
 /* Calls fn(sig) for each signal of LIST ("all": 1..NSIG-1 but KILL and STOP). */
@@ -196,9 +204,21 @@ static int wrap_fork(char **cmd, bool job)
         put(fd, line, (size_t) n);
         close(fd);
     }
-    while (waitpid(child, &status, 0) < 0)
-        if (errno != EINTR)
+    /* A shell sees its job stop (Ctrl-Z): so do we, and say so. */
+    for (;;) {
+        if (waitpid(child, &status, WUNTRACED) < 0) {
+            if (errno == EINTR)
+                continue;
             usage("wrap: cannot wait");
+        }
+        if (!WIFSTOPPED(status))
+            break;
+        if (fifo && (fd = open(fifo, O_WRONLY | O_CLOEXEC)) >= 0) {
+            n = snprintf(line, sizeof(line), "stopped %d\n", WSTOPSIG(status));
+            put(fd, line, (size_t) n);
+            close(fd);
+        }
+    }
     if (job && isatty(STDIN_FILENO))
         (void) tcsetpgrp(STDIN_FILENO, getpgrp()); /* SIGTTOU is blocked */
     mirror(status);
@@ -210,7 +230,14 @@ static int wrap(int argc, char **argv)
     long leak = 0;
     int i = 2;
 
+    /* A clean caller first, whatever ran the test (a shell's `&` ignores INT and QUIT): then
+     * only what the test asks for. */
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            (void) set_disposition(sig, SIG_DFL);
     sigemptyset(&block_set);
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &block_set, NULL, 8) < 0)
+        usage("wrap: cannot unblock");
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--ignore") == 0 && i + 1 < argc)
             each_signal(argv[++i], true, ignore);
@@ -402,7 +429,8 @@ static pid_t spawn_child(char *self, const char *spec)
 {
     char name[64];
     const char *colon = strchr(spec, ':');
-    bool new_session = colon && strcmp(colon + 1, "setsid") == 0;
+    bool new_session = colon && strstr(colon, ":setsid");
+    bool no_term = colon && strstr(colon, ":noterm");
     pid_t pid;
 
     snprintf(name, sizeof(name), "%.*s", colon ? (int) (colon - spec) : (int) strlen(spec),
@@ -412,7 +440,10 @@ static pid_t spawn_child(char *self, const char *spec)
         return pid;
     if (new_session)
         (void) setsid();
-    execl(self, self, "--role", name, (char *) NULL);
+    if (no_term)
+        execl(self, self, "--role", name, "--ignore", "TERM", (char *) NULL);
+    else
+        execl(self, self, "--role", name, (char *) NULL);
     _exit(2);
 }
 
