@@ -12,7 +12,11 @@
  *
  * The tree is empty when we have no child left. Without a /proc of our namespace ("blind",
  * see run.h) children that left the group cannot be named, so the group's end is the tree's:
- * kill(-pgid, 0) fails with ESRCH once no process is in it, zombies reaped. */
+ * kill(-pgid, 0) fails with ESRCH once no process is in it, zombies reaped.
+ *
+ * command_only (timeout(1)'s --foreground) is the small case: each signal goes to the command
+ * by its pid (an unreaped child of ours: the number cannot be reused), nothing is swept, and
+ * its reaping ends the run. */
 #include "run.h"
 
 #include <errno.h>
@@ -24,6 +28,7 @@
 
 #include "kill.h"
 #include "procns.h"
+#include "signals.h"
 #include "spawn.h"
 #include "timer.h"
 
@@ -43,6 +48,7 @@ struct run {
     int signal;
     double kill_after_s;
     bool wait_all;
+    bool command_only;         /* read-only */
     enum run_state state;
     bool leader_gone;          /* the command has been reaped */
     bool children_left;        /* the last reap found children still running */
@@ -90,10 +96,24 @@ static void arm_recheck(struct run *run, bool reset)
     ev_timer_start(run->loop, &run->recheck);
 }
 
+/* Sends sig to the command alone (command_only), while it is our unreaped child. */
+static int signal_command(struct run *run, int sig)
+{
+    if (run->leader_gone)
+        return -ESRCH;
+    return kill(run->pid, sig) < 0 ? -errno : 0;
+}
+
 static void start_phase(struct run *run, int sig, double grace_s)
 {
+    if (run->note && !run->leader_gone)
+        run->note(&(struct run_note){.kind = RUN_NOTE_SIGNALLED, .sig = sig, .pid = run->pid},
+                  run->userdata);
     /* A failed snapshot still sent the group signal; the recheck retries the rest. */
-    (void) kill_phase(&run->killer, sig, kill_notes(run), run);
+    if (run->command_only)
+        (void) signal_command(run, sig); /* ESRCH: reaped, the run ends at once */
+    else
+        (void) kill_phase(&run->killer, sig, kill_notes(run), run);
     if (sig == SIGKILL) {
         run->state = KILLING;
         if (!run->leader_gone)
@@ -106,7 +126,8 @@ static void start_phase(struct run *run, int sig, double grace_s)
             ev_timer_start(run->loop, &run->grace);
         }
     }
-    arm_recheck(run, true);
+    if (!run->command_only)
+        arm_recheck(run, true);
 }
 
 static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
@@ -171,6 +192,11 @@ pid_t run_pid(const struct run *run)
     return run->pid;
 }
 
+void run_spare(struct run *run, pid_t pid)
+{
+    run->killer.scope.spare = pid;
+}
+
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void) loop;
@@ -184,6 +210,7 @@ static void record_exit(struct run *run, int status)
     run->result.exited = WIFEXITED(status);
     run->result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run->result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    run->result.core_dumped = WIFSIGNALED(status) && WCOREDUMP(status);
     ev_timer_stop(run->loop, &run->deadline);
 }
 
@@ -225,8 +252,8 @@ void run_reap(struct run *run)
     if (!run->leader_gone)
         return;
     /* The command exited by itself and only it is waited for (timeout(1)'s way): the rest of
-     * its tree is left as it is. */
-    if (!run->children_left || (!run->wait_all && run->state == RUNNING)) {
+     * its tree is left as it is. With --foreground, the rest is never ours to stop. */
+    if (!run->children_left || (!run->wait_all && run->state == RUNNING) || run->command_only) {
         finish(run);
         return;
     }
@@ -248,6 +275,8 @@ int run_signal(struct run *run, int sig)
 
     if (run->state == DONE)
         return -ESRCH;
+    if (run->command_only)
+        return signal_command(run, sig);
     /* A separate killer: a forwarded signal must not count as "sent" for the current phase. */
     kill_init(&once, &run->killer.scope);
     r = kill_phase(&once, sig, kill_notes(run), run);
@@ -272,14 +301,15 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     struct run *run;
     int r;
 
-    if (!spec->argv || !spec->argv[0] || spec->pgid <= 0 || !done)
+    if (!spec->argv || !spec->argv[0] || !done ||
+        !(spec->pgid > 0 || (spec->command_only && spec->pgid == -1)))
         return -EINVAL;
     run = calloc(1, sizeof(*run));
     if (!run)
         return -ENOMEM;
     *run = (struct run){.loop = loop, .done = done, .note = note, .userdata = userdata,
-                        .signal = spec->signal ? spec->signal : SIGTERM,
-                        .kill_after_s = spec->kill_after_s, .wait_all = spec->wait_all};
+                        .signal = spec->signal, .kill_after_s = spec->kill_after_s,
+                        .wait_all = spec->wait_all, .command_only = spec->command_only};
     spawn_plan_init(&plan);
     plan.argv = spec->argv;
     plan.envp = spec->envp;
@@ -287,7 +317,9 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     plan.pgid = spec->pgid;
     plan.tty_fd = spec->tty_fd;
     plan.inherit_fds = spec->inherit_fds;
-    plan.inherit_ignored = spec->inherit_ignored;
+    plan.sh_fallback = true; /* execvp() semantics for commands */
+    plan.sigdefault = SIGNALS_ALL & ~spec->keep_ignored;
+    plan.sigmask = spec->sigmask;
     run->pgid = spec->pgid;
     run->blind = procns_check() < 0;
     run->start_s = timer_now();
@@ -297,8 +329,10 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
         return r;
     }
     /* The caller is the subreaper: everything below it, and the group, is the tree. */
-    kill_init(&run->killer, &(struct tree_scope){.pgid = spec->pgid, .root = getpid(),
-                                                  .exclude = getpid()});
+    kill_init(&run->killer, &(struct tree_scope){.pgid = spec->pgid > 0 ? spec->pgid : 0,
+                                                  .root = getpid(), .exclude = getpid(),
+                                                  .spare = spec->spare,
+                                                  .nested_jobs = spec->nested_jobs});
     ev_timer_init(&run->deadline, on_deadline, 0, 0);
     ev_timer_init(&run->grace, on_grace, 0, 0);
     ev_timer_init(&run->recheck, on_recheck, 0, 0);
