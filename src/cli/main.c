@@ -13,7 +13,7 @@ static const char usage[] =
     "\n"
     "  pgsup run [OPTION]... [--] CMD [ARG]...   run CMD; stop its whole tree on exit\n"
     "  pgsup timeout [OPTION]... DURATION CMD...  drop-in replacement for timeout(1)\n"
-    "  pgsup daemon [-c FILE]                    supervise the jobs of a config file\n"
+    "  pgsup daemon [--check] [-c FILE]          supervise (or check) the jobs of a config file\n"
     "  pgsup ctl [-s SOCKET | -c FILE] REQUEST   talk to a running daemon\n"
     "  pgsup --help | --version\n";
 

@@ -73,14 +73,25 @@ expect pgsup r :: run
 expect pgsup '' :: run timeout daemon ctl --help --version
 expect "$INSTALLED_PGSUP" ti :: timeout
 
-# Every option of every subcommand's --help is offered.
+# Every option of every subcommand's --help (its lines that start with an option) is offered.
 for sub in run timeout daemon ctl; do
-    opts=$("$INSTALLED_PGSUP" "$sub" --help | grep -Eo '(^|[ ,[])--?[a-zA-Z][a-z-]*=?' |
-        sed 's/^[ ,[]//' | grep -v -x -e --json | sort -u)
+    opts=$("$INSTALLED_PGSUP" "$sub" --help | grep -E '^[[:space:]]+-' |
+        grep -Eo '(^|[ ,[])--?[a-zA-Z][a-z-]*=?' | sed 's/^[ ,[]//' | sort -u)
     [ -n "$opts" ] || fail "no option in pgsup $sub --help"
     # shellcheck disable=SC2086 # one word per option
     includes pgsup "$sub" - :: $opts
 done
+# ctl's requests take options of their own, after the request ("signal [--tree] SIG ...");
+# the capitals of a placeholder ("tail [-BYTES]") are none.
+requests=0
+while read -r request rest; do
+    opts=$(grep -Eo '\[--?[a-z][a-z-]*\]' <<<"$rest" | tr -d '[]' | sort -u || true)
+    [ -n "$opts" ] || continue
+    # shellcheck disable=SC2086 # one word per option
+    expect pgsup ctl "$request" - :: $opts
+    requests=$((requests + 1))
+done < <("$INSTALLED_PGSUP" ctl --help | grep -E '^[[:space:]]+[a-z]')
+[ "$requests" -ge 3 ] || fail "ctl --help: only $requests requests with options (status, signal, tail)"
 expect pgsup run --kill :: --kill-after=
 expect pgsup timeout --pre :: --preserve-status
 
@@ -111,7 +122,11 @@ expect pgsup timeout 5 pgsup-test-c :: pgsup-test-command
 expect pgsup timeout --kill-after 1 5 pgsup-test-c :: pgsup-test-command
 
 # ctl: its requests, then job names from the daemon that -s, --socket or -c names.
-expect pgsup ctl re :: reload restart
+requests=$("$INSTALLED_PGSUP" ctl --help | sed -En 's/^[[:space:]]+([a-z][a-z-]*)([[:space:]].*)?$/\1/p')
+[ "$(wc -w <<<"$requests")" -ge 14 ] || fail "ctl --help lists too few requests: $(echo $requests)"
+# shellcheck disable=SC2086 # one word per request
+expect pgsup ctl '' :: $requests
+expect pgsup ctl re :: reload remove reread restart
 expect pgsup ctl -s "$SOCK" st :: start status stop
 expect pgsup ctl status --j :: --json
 expect pgsup ctl -s "$W/no-daemon-here" stop '' :: all
@@ -122,5 +137,49 @@ expect pgsup ctl -c "$W/jobs.conf" status '' :: alpha beta
 expect pgsup ctl --config = "$W/jobs.conf" restart b :: beta
 includes pgsup ctl -s "$SOCK" signal '' :: TERM HUP
 expect pgsup ctl -s "$SOCK" signal HUP '' :: alpha beta all
+expect pgsup ctl -s "$SOCK" signal --tree HUP '' :: alpha beta all
+includes pgsup ctl -s "$SOCK" signal --tree '' :: TERM HUP
+expect pgsup ctl -s "$SOCK" tail a :: alpha
+expect pgsup ctl -s "$SOCK" tail -f alpha '' :: stdout stderr
+expect pgsup ctl -s "$SOCK" tail alpha stdout '' ::
+expect pgsup ctl -s "$SOCK" pid '' :: alpha beta all
+expect pgsup ctl -s "$SOCK" clear b :: beta
+expect pgsup ctl -s "$SOCK" remove '' :: alpha beta
+expect pgsup ctl -s "$SOCK" add '' ::
+expect pgsup ctl -s "$SOCK" update '' :: alpha beta all
+expect pgsup ctl -s "$SOCK" reread '' ::
 stop_daemon
+
+# Groups: GROUP, GROUP:* and GROUP:PROCESS. bash splits a word at ':' as at '='
+# (COMP_WORDBREAKS) and replaces only what follows it; a word given whole is completed whole.
+conf groups <<EOF
+[program:worker]
+command = sleep 1000
+numprocs = 2
+process_name = %(program_name)s_%(process_num)02d
+environment = TREE=completion
+
+[program:web]
+command = sleep 1000
+environment = TREE=completion
+
+[group:app]
+programs = web
+EOF
+start_daemon groups
+expect pgsup ctl -c "$W/groups.conf" stop '' :: app 'app:*' app:web worker 'worker:*' \
+    worker:worker_00 worker:worker_01 all
+expect pgsup ctl -c "$W/groups.conf" stop worker: :: 'worker:*' worker:worker_00 worker:worker_01
+expect pgsup ctl -c "$W/groups.conf" stop worker : :: '*' worker_00 worker_01
+expect pgsup ctl -c "$W/groups.conf" stop worker : worker_0 :: worker_00 worker_01
+expect pgsup ctl -c "$W/groups.conf" signal --tree HUP app : :: '*' web
+expect pgsup ctl -c "$W/groups.conf" tail worker : worker_00 '' :: stdout stderr
+expect pgsup ctl -c "$W/groups.conf" tail '' :: app:web worker:worker_00 worker:worker_01
+expect pgsup ctl -c "$W/groups.conf" remove '' :: app worker
+"$INSTALLED_PGSUP" ctl -c "$W/groups.conf" stop app >/dev/null || fail "ctl stop app"
+"$INSTALLED_PGSUP" ctl -c "$W/groups.conf" remove app >/dev/null || fail "ctl remove app"
+expect pgsup ctl -c "$W/groups.conf" add '' :: app
+expect pgsup ctl -c "$W/groups.conf" update '' :: app worker all
+stop_daemon
+absent TREE=completion
 say "ok"
