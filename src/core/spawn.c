@@ -72,7 +72,7 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t empty, all;
-    short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK;
+    short flags = POSIX_SPAWN_SETSIGMASK;
     int high[SPAWN_FDS] = {-1, -1, -1, -1};
     pid_t pid;
     int r;
@@ -88,8 +88,10 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     memset(&all, 0xff, sizeof(all));
     if (!plan->inherit_ignored)
         flags |= POSIX_SPAWN_SETSIGDEF;
+    if (plan->pgid >= 0)
+        flags |= POSIX_SPAWN_SETPGROUP;
     r = -posix_spawnattr_setflags(&attr, flags);
-    if (r == 0)
+    if (r == 0 && plan->pgid >= 0)
         r = -posix_spawnattr_setpgroup(&attr, plan->pgid);
     if (r == 0)
         r = -posix_spawnattr_setsigmask(&attr, &empty);

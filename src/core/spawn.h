@@ -10,7 +10,8 @@ struct spawn_plan {
     char *const *argv;  /* argv[0] is searched in PATH as execvp() does */
     char *const *envp;  /* NULL: the caller's environ */
     const char *cwd;    /* NULL: the caller's */
-    pid_t pgid;         /* 0: the child leads a new group; > 0: it joins this group */
+    pid_t pgid;         /* 0: the child leads a new group; > 0: it joins this group; < 0:
+                         * it stays in the caller's */
     int tty_fd;         /* >= 0: the child's group becomes this terminal's foreground group */
     int fds[SPAWN_FDS]; /* fds[i] >= 0 becomes fd i of the child; -1: inherit fd i as is */
     bool inherit_fds;   /* false: every fd above the last one the plan sets (2, or 3 with
