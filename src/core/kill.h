@@ -35,7 +35,8 @@ void kill_init(struct killer *k, const struct tree_scope *scope);
 void kill_free(struct killer *k);
 
 /* Begins a phase with sig and sweeps once: sig goes to the group and to every member seen
- * outside it. Returns the number of live members seen (0: the tree is empty) or -errno. */
+ * outside it. Returns the number of live members seen (0: the tree is empty) or -errno; with
+ * SIGKILL the snapshot follows the group signal, so dying members may be missing from it. */
 int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata);
 
 /* Sweeps again. With SIGKILL, everyone gets it again (the group and every member seen).

@@ -4,15 +4,19 @@
  *   STOPPING --grace over--> KILLING (SIGKILL, repeated until nothing is left)
  *   any --command exits (!wait_all) / tree empty (wait_all)--> DONE
  *
- * While stopping or killing, a recheck timer sweeps again with a short backoff. While
- * stopping, it only delivers the stop signal to members that existed when it was sent and that
- * the first sweep missed (re-parented while it walked); what the tree forks during the grace (a
- * TERM trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
+ * While stopping or killing, a recheck timer sweeps again with a backoff. While stopping, it
+ * only delivers the stop signal to members that existed when it was sent and that the first
+ * sweep missed (re-parented while it walked); what the tree forks during the grace (a TERM
+ * trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
  * however fast it forks. Reaping happens in run_reap(), driven by the caller's SIGCHLD.
  *
- * The tree is empty when we have no child left. Without a /proc of our namespace ("blind",
- * see run.h) children that left the group cannot be named, so the group's end is the tree's:
- * kill(-pgid, 0) fails with ESRCH once no process is in it, zombies reaped. */
+ * The end is an event, not a poll: the tree is empty when we have no child left (every member
+ * descends from us, the subreaper), which the reap that takes the last one sees at once. While
+ * killing, the group had KILL and its members die by themselves: /proc is read again only when
+ * a reap finds the group empty (kill(-pgid, 0): ESRCH once every member is reaped) with
+ * children of ours still alive, which can only be members outside the group that a sweep
+ * missed; the timer stays as a slow net. Without a /proc of our namespace ("blind", see
+ * run.h) children that left the group cannot be named, so the group's end is the tree's. */
 #include "run.h"
 
 #include <errno.h>
@@ -29,6 +33,9 @@
 
 #define RECHECK_FIRST_S 0.005
 #define RECHECK_MAX_S 0.25
+/* While killing, the sweeps that matter follow reaps (see the top); the timer is a net for a
+ * member outside the group whose end sends us no SIGCHLD. */
+#define RECHECK_KILL_FIRST_S 0.05
 
 enum run_state { RUNNING, STOPPING, KILLING, DONE };
 
@@ -82,7 +89,8 @@ static void finish(struct run *run)
 static void arm_recheck(struct run *run, bool reset)
 {
     if (reset)
-        run->recheck_s = RECHECK_FIRST_S;
+        run->recheck_s = run->state == KILLING && !run->blind ? RECHECK_KILL_FIRST_S
+                                                              : RECHECK_FIRST_S;
     else if (run->recheck_s < RECHECK_MAX_S)
         run->recheck_s *= 2;
     ev_timer_stop(run->loop, &run->recheck);
@@ -222,6 +230,11 @@ void run_reap(struct run *run)
                                                   ? (unsigned) kill_count(&run->killer)
                                                   : 0},
                   run->userdata);
+    /* Killing, the group gone and children still alive: they left the group, and a sweep
+     * missed them (they moved while it walked). Find them now rather than at the net's time. */
+    if (run->children_left && run->state == KILLING && !run->blind &&
+        kill(-run->pgid, 0) < 0 && errno == ESRCH)
+        (void) kill_sweep(&run->killer, kill_notes(run), run); /* errors: the net retries */
     if (!run->leader_gone)
         return;
     /* The command exited by itself and only it is waited for (timeout(1)'s way): the rest of

@@ -164,40 +164,50 @@ static void on_started(pgsup_proc *p, pid_t pid)
         p->started_cb(p, p->userdata);
 }
 
-static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+/* Reads one record from the helper. Returns false once there is nothing more to read now
+ * (EAGAIN), or ever (the socket closed, or "done" came: then finish_if_over() may have freed
+ * p; the caller must not touch it). */
+static bool read_control(pgsup_proc *p)
 {
-    pgsup_proc *p = w->data;
     char buf[WIRE_MAX];
     struct wire_msg m;
-    ssize_t n;
+    ssize_t n = recv(p->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-    (void) revents;
-    n = recv(p->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
+    if (n < 0 && errno == EINTR)
+        return true;
+    if (n < 0 && errno == EAGAIN)
+        return false;
     if (n > 0) {
         p->said_anything = true;
         if (wire_parse(buf, (size_t) n, &m) < 0)
-            return; /* a message we do not know */
+            return true; /* a message we do not know */
         if (m.kind == WIRE_STARTED && p->pid == 0 && !p->error) {
             on_started(p, m.pid);
-            return;
+            return true;
         }
         if (m.kind == WIRE_FAILED && !p->error) {
             /* The command did not start (or the helper could not set up): the helper exits
              * next, and its socket closes. */
             p->error = m.err < 0 ? m.err : -PGSUP_EHELPER;
-            ev_timer_stop(loop, &p->start_timer);
-            return;
+            ev_timer_stop(p->loop, &p->start_timer);
+            return true;
         }
         if (m.kind != WIRE_DONE)
-            return; /* a message we do not need */
+            return true; /* a message we do not need */
         p->result = m.result;
         p->done_msg = true;
     }
-    ev_io_stop(loop, w);
+    ev_io_stop(p->loop, &p->control_io);
     p->control_closed = true;
     finish_if_over(p);
+    return false;
+}
+
+static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    (void) read_control(w->data);
 }
 
 /* The helper died without a result (killed, crashed, or killed by us for not reporting the
@@ -230,6 +240,11 @@ static void reap_super(pgsup_proc *p)
      * result still arrives on the socket, so that is fine. */
     if (r < 0 && errno != ECHILD)
         return;
+    /* Whatever it said before it exited is in the socket already; its exit may be seen
+     * first. Read it all before deciding that it died without a result. (finish_if_over()
+     * cannot free p here: the helper is not marked gone yet.) */
+    while (!p->control_closed && read_control(p))
+        ;
     if (!p->done_msg && !p->error)
         bury(p, &si, r == 0);
     if (r == 0)
