@@ -29,6 +29,7 @@ struct control_conn {
     enum wait_for wait;
     char **names;                 /* waited for */
     size_t names_len;
+    size_t names_done;            /* names[0..names_done) were seen where they should be */
     const char *verb;
 };
 
@@ -390,6 +391,8 @@ static bool wait_done(struct control_conn *conn, const char *name, bool report)
             control_reply(conn, "error: %s: removed before it started", name);
         return true;
     }
+    if (job->start_queued)
+        return false; /* waiting for a lower priority level to start (supervisor.h) */
     switch (job->state) {
     case JOB_STARTING:
     case JOB_BACKOFF:
@@ -413,8 +416,10 @@ static bool wait_done(struct control_conn *conn, const char *name, bool report)
 
 static void conn_check_wait(struct control_conn *conn)
 {
-    for (size_t i = 0; i < conn->names_len; i++)
-        if (!wait_done(conn, conn->names[i], false))
+    /* Called on every job change: what was seen done is not looked up again, so that `stop
+     * all` of N jobs costs N lookups per change at worst, not N each time, for N changes. */
+    for (; conn->names_done < conn->names_len; conn->names_done++)
+        if (!wait_done(conn, conn->names[conn->names_done], false))
             return;
     for (size_t i = 0; i < conn->names_len; i++)
         (void) wait_done(conn, conn->names[i], true);
