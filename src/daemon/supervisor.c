@@ -199,11 +199,18 @@ static void spawn(struct job *job)
         run_cell(job, JOB_EV_SPAWN_FAILED);
         return;
     }
-    job->has_run = true; /* "started (pid N)" is said once the command's pid is known */
+    /* "started (pid N)" is said, and startsecs counted, once the command's pid is known
+     * (supervisor_run_started()): a job is never RUNNING without its pid. */
+    job->has_run = true;
+}
+
+/* The command of a run is started: startsecs count from now. */
+static void count_startsecs(struct job *job)
+{
     if (job->spec->startsecs > 0)
         arm(job, &job->start_timer, job->spec->startsecs);
     else
-        run_cell(job, JOB_EV_STARTED);
+        supervisor_dispatch(job, JOB_EV_STARTED);
 }
 
 /* START from a resting state: a fresh start, the failure counts begin again. */
@@ -451,6 +458,8 @@ void supervisor_run_started(struct job *job)
     say(job, "started (pid %d)", (int) job->pid);
     if (s->ops->changed)
         s->ops->changed(job, job->state, s->userdata);
+    if (job->state == JOB_STARTING)
+        count_startsecs(job);
     step_start(s);
 }
 

@@ -210,16 +210,17 @@ static void on_control(struct ev_loop *loop, ev_io *w, int revents)
     (void) read_control(w->data);
 }
 
+static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents);
+
 /* The helper died without a result (killed, crashed, or killed by us for not reporting the
- * start). si is its exit, seen with WNOWAIT: while it is our unreaped zombie, its pid, which
- * numbers the command's group, is still ours, so the group can be killed by number. With
- * pinned false (a host that reaps with waitpid(-1) took it first) the number may be reused
- * already: only the marker is used. */
-static void bury(pgsup_proc *p, const siginfo_t *si, bool pinned)
+ * start). While it is our unreaped zombie, its pid, which numbers the command's group, is
+ * still ours, so the group can be killed by number (pinned); a host that reaps with
+ * waitpid(-1) may have taken it first (not pinned): then only the marker is used. One that
+ * exited by itself without a word is not pgsup (or not this version of it): it started
+ * nothing of ours. */
+static void bury(pgsup_proc *p, bool silent_exit, bool pinned)
 {
-    /* Exited by itself without a word: not pgsup (or not this version of it); it started
-     * nothing of ours. */
-    if (pinned && si->si_code == CLD_EXITED && !p->said_anything) {
+    if (silent_exit && !p->said_anything) {
         p->error = no_helper();
         return;
     }
@@ -227,32 +228,45 @@ static void bury(pgsup_proc *p, const siginfo_t *si, bool pinned)
     (void) leftovers_kill(pinned ? p->super_pid : 0, p->marker, LEFTOVERS_LIMIT_S);
 }
 
-static void reap_super(pgsup_proc *p)
+/* exited: the helper's pidfd said it has exited. Its zombie may still not be ours to reap:
+ * one traced by a process of its own tree (PTRACE_ATTACH by the command) is reported to that
+ * tracer first, and to us only once the tracer is gone, which bury() sees to. Meanwhile the
+ * pidfd stays readable: the wait goes on on the poll timer instead. */
+static void reap_super(pgsup_proc *p, bool exited)
 {
     siginfo_t si = {0};
     idtype_t type = p->super_pidfd >= 0 ? P_PIDFD : P_PID;
     id_t id = p->super_pidfd >= 0 ? (id_t) p->super_pidfd : (id_t) p->super_pid;
     int r = waitid(type, id, &si, WEXITED | WNOHANG | WNOWAIT);
+    bool reapable = r == 0 && si.si_pid != 0;
 
-    if (r == 0 && si.si_pid == 0)
-        return; /* not yet */
     /* ECHILD: a host that reaps every child (libev's default loop, waitpid(-1)) took it; the
      * result still arrives on the socket, so that is fine. */
     if (r < 0 && errno != ECHILD)
         return;
+    if (!reapable && r == 0 && !exited)
+        return; /* not yet */
     /* Whatever it said before it exited is in the socket already; its exit may be seen
      * first. Read it all before deciding that it died without a result. (finish_if_over()
      * cannot free p here: the helper is not marked gone yet.) */
     while (!p->control_closed && read_control(p))
         ;
     if (!p->done_msg && !p->error)
-        bury(p, &si, r == 0);
+        bury(p, reapable && si.si_code == CLD_EXITED, r == 0);
+    ev_io_stop(p->loop, &p->super_io);
+    ev_timer_stop(p->loop, &p->start_timer);
+    if (!reapable && r == 0) {
+        if (!ev_is_active(&p->reap_timer)) {
+            ev_timer_init(&p->reap_timer, on_reap_timer, REAP_POLL_S, REAP_POLL_S);
+            p->reap_timer.data = p;
+            ev_timer_start(p->loop, &p->reap_timer);
+        }
+        return;
+    }
     if (r == 0)
         (void) waitid(type, id, &si, WEXITED | WNOHANG); /* the zombie: at once */
     p->super_gone = true;
-    ev_io_stop(p->loop, &p->super_io);
     ev_timer_stop(p->loop, &p->reap_timer);
-    ev_timer_stop(p->loop, &p->start_timer);
     finish_if_over(p);
 }
 
@@ -260,14 +274,14 @@ static void on_super(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void) loop;
     (void) revents;
-    reap_super(w->data);
+    reap_super(w->data, true);
 }
 
 static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void) loop;
     (void) revents;
-    reap_super(w->data);
+    reap_super(w->data, false);
 }
 
 /* The helper has not reported the start yet. The command runs as soon as it is spawned, before

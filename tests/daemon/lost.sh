@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A job's pgsup supervisor (one helper process) SIGKILLed: the tree is orphaned and
-# re-parented to the daemon, a child subreaper. The daemon sees the run end without a result, sweeps the tree by its marker and
-# reaps it: nothing is left, no zombie, and the daemon goes on.
+# re-parented to the daemon, a child subreaper. The daemon sees the run end without a result,
+# the tree is swept by its markers and reaped: nothing is left, no zombie, and the daemon goes
+# on.
 #
 # With "pid1" as argument, the same with the daemon as PID 1 of a new PID namespace, where it
 # is everybody's reaper; then it is stopped with SIGTERM as a container runtime would.
@@ -56,9 +57,10 @@ kill -KILL $sup
 wait_state victim EXITED
 [ "$(field victim last_exit)" = "its pgsup supervisor died; tree killed" ] ||
     fail "last exit: $(field victim last_exit)"
+# libpgsup, in the daemon, killed the helper's group and what carried the run's marker before
+# the daemon's own sweep (by the job's marker, record and group) looked: whichever found it,
+# nothing is left.
 absent TREE=victim
-grep -q "'victim': killed process [0-9]* left by its dead supervisor" "$DAEMON_LOG" ||
-    fail "the daemon did not sweep"
 no_zombies "$DAEMON_PID"
 [ "$(field bystander pid)" = "$bystander" ] || fail "the bystander was touched"
 
