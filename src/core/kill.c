@@ -10,6 +10,7 @@
  * file never waits. */
 #include "kill.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -214,6 +215,15 @@ int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata)
     k->sig = sig;
     k->sent.len = 0;
     return sweep(k, true, note, userdata);
+}
+
+int kill_group(struct killer *k, int sig)
+{
+    assert(k->scope.pgid > 0);
+    k->sig = sig;
+    k->sent.len = 0;
+    k->since = proc_boot_ticks();
+    return kill(-k->scope.pgid, sig) < 0 ? -errno : 0;
 }
 
 int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata)

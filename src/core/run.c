@@ -12,10 +12,11 @@
  *
  * The end is an event, not a poll: the tree is empty when we have no child left (every member
  * descends from us, the subreaper), which the reap that takes the last one sees at once. While
- * killing, the group had KILL and its members die by themselves: /proc is read again only when
- * a reap finds the group empty (kill(-pgid, 0): ESRCH once every member is reaped) with
- * children of ours still alive, which can only be members outside the group that a sweep
- * missed; the timer stays as a slow net. Without a /proc of our namespace ("blind", see
+ * killing, the group had KILL and its members die by themselves: /proc is read only when a
+ * reap finds the group empty (kill(-pgid, 0): ESRCH once every member is reaped) with children
+ * of ours still alive, which can only be members outside the group (an escapee is re-parented
+ * to us when its parent in the group dies), or at once if the group is empty when KILL goes
+ * out; the timer stays as a slow net. Without a /proc of our namespace ("blind", see
  * run.h) children that left the group cannot be named, so the group's end is the tree's. */
 #include "run.h"
 
@@ -98,10 +99,31 @@ static void arm_recheck(struct run *run, bool reset)
     ev_timer_start(run->loop, &run->recheck);
 }
 
+/* Blind only: no process is left in the group. The caller numbered the group with its own
+ * pid, which cannot be reused while it lives, so ESRCH cannot mean a stranger's group. */
+static bool group_gone(const struct run *run)
+{
+    return run->blind && kill(-run->pgid, 0) < 0 && errno == ESRCH;
+}
+
+/* No process is left in the group, zombies reaped (see group_gone() for why ESRCH is ours). */
+static bool group_empty(const struct run *run)
+{
+    return kill(-run->pgid, 0) < 0 && errno == ESRCH;
+}
+
 static void start_phase(struct run *run, int sig, double grace_s)
 {
-    /* A failed snapshot still sent the group signal; the recheck retries the rest. */
-    (void) kill_phase(&run->killer, sig, kill_notes(run), run);
+    /* KILL to the group needs no snapshot: its members die where they are, and /proc is
+     * read once the group is empty, for what was outside it (see the top), instead of while
+     * the kernel is busy ending them. --verbose counts them first, which takes the snapshot. */
+    if (sig == SIGKILL && !run->note && !run->blind) {
+        if (kill_group(&run->killer, sig) == -ESRCH || group_empty(run))
+            (void) kill_sweep(&run->killer, NULL, NULL); /* errors: the net retries */
+    } else {
+        /* A failed snapshot still sent the group signal; the recheck retries the rest. */
+        (void) kill_phase(&run->killer, sig, kill_notes(run), run);
+    }
     if (sig == SIGKILL) {
         run->state = KILLING;
         if (!run->leader_gone)
@@ -125,13 +147,6 @@ static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
     (void) revents;
     if (run->state == STOPPING)
         start_phase(run, SIGKILL, -1);
-}
-
-/* Blind only: no process is left in the group. The caller numbered the group with its own
- * pid, which cannot be reused while it lives, so ESRCH cannot mean a stranger's group. */
-static bool group_gone(const struct run *run)
-{
-    return run->blind && kill(-run->pgid, 0) < 0 && errno == ESRCH;
 }
 
 static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
@@ -232,8 +247,7 @@ void run_reap(struct run *run)
                   run->userdata);
     /* Killing, the group gone and children still alive: they left the group, and a sweep
      * missed them (they moved while it walked). Find them now rather than at the net's time. */
-    if (run->children_left && run->state == KILLING && !run->blind &&
-        kill(-run->pgid, 0) < 0 && errno == ESRCH)
+    if (run->children_left && run->state == KILLING && !run->blind && group_empty(run))
         (void) kill_sweep(&run->killer, kill_notes(run), run); /* errors: the net retries */
     if (!run->leader_gone)
         return;

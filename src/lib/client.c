@@ -292,10 +292,20 @@ static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_start_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     pgsup_proc *p = w->data;
-    /* Our unreaped child (the timer stops when it is reaped): its pid is surely it. */
-    int sig = ev_now(loop) >= p->start_limit ? SIGKILL : SIGCONT;
+    int sig;
 
     (void) revents;
+    /* A host whose loop was busy (a daemon starting thousands of jobs) may not have read the
+     * report yet: read what is there before judging the helper. (p cannot be freed here: the
+     * helper is not reaped while this timer runs.) */
+    while (!p->control_closed && read_control(p))
+        ;
+    if (p->pid > 0 || p->error || p->control_closed) {
+        ev_timer_stop(loop, w); /* started, failed, or gone: nothing to watch */
+        return;
+    }
+    /* Our unreaped child (the timer stops when it is reaped): its pid is surely it. */
+    sig = ev_now(loop) >= p->start_limit ? SIGKILL : SIGCONT;
     (void) pidfd_kill(p->super_pidfd, p->super_pid, sig);
     if (sig == SIGKILL)
         ev_timer_stop(loop, w);
