@@ -226,6 +226,10 @@ static void bury(pgsup_proc *p, bool silent_exit, bool pinned)
     }
     p->error = -PGSUP_EHELPER;
     (void) leftovers_kill(pinned ? p->super_pid : 0, p->marker, LEFTOVERS_LIMIT_S);
+    /* What the nets killed has written all it will; one that escaped both (it cleared its
+     * environment) must not hold the callback back by keeping a captured pipe open. */
+    capture_abandon(&p->out, p->loop);
+    capture_abandon(&p->err, p->loop);
 }
 
 /* exited: the helper's pidfd said it has exited. Its zombie may still not be ours to reap:
