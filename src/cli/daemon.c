@@ -43,7 +43,7 @@
 
 #define RECOVER_LIMIT_S 30.0
 #define DRAIN_LIMIT_S 5.0
-#define FDS_PER_JOB 6 /* log pipes, control socket, two pidfds of the guard, and some slack */
+#define FDS_PER_JOB 6 /* log pipes, control socket, two pidfds of the helper, and some slack */
 
 struct daemon {
     const char *config_path;
