@@ -1,6 +1,8 @@
 /* cli.h: what the subcommands of the pgsup binary share. */
 #pragma once
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/guard.h"
 #include "core/run.h"
@@ -23,15 +25,28 @@ struct cli_job {
     bool verbose;
     bool wait_all;        /* run: wait for (and stop) the whole tree; timeout: the command only */
     bool tty;             /* give the terminal to the command's group if we have it */
-    bool inherit;         /* timeout(1)'s way: fds without CLOEXEC and ignored signals pass
-                           * to the command; else it gets fds 0-2 and default dispositions */
     int control_fd;       /* >= 0: libpgsup's channel (see wire.h); errors go there, not
                            * to stderr, and its EOF means the caller is gone */
+    /* pgsup timeout (timeout.c), with drop_in; else the command gets fds 0-2, every signal at
+     * its default and unblocked, and the guard passes on HUP, INT, QUIT, TERM, USR1, USR2 and
+     * ALRM (the deadline). */
+    bool drop_in;         /* coreutils' timeout(1): its groups, signals, messages, statuses */
+    bool foreground;      /* --foreground: the command stays in our group, alone signalled */
+    const char *program;  /* messages begin "PROGRAM: " (argv[0], as coreutils) */
+    char *quoted_command; /* argv[0] as coreutils quotes it */
+    sigset_t forward;     /* what the guard passes on to the engine (and the tree) */
+    uint64_t keep_ignored; /* run_spec's: left ignored in the command */
+    uint64_t sigmask;     /* run_spec's: the command's signal mask */
 };
 
-/* Maps the end of a run to what pgsup exits with (timeout(1)'s conventions). */
+/* Maps the end of a run to what pgsup run exits with (timeout(1)'s conventions). */
 void status_from_result(const struct run_result *result, bool preserve_status,
                         struct guard_outcome *ret);
+
+/* Maps the end of a run to what pgsup timeout exits with: exactly what coreutils' timeout
+ * would, run in the same way (with --foreground or not). */
+void status_from_timeout(const struct run_result *result, bool preserve_status,
+                         bool foreground, struct guard_outcome *ret);
 
 /* Maps a spawn failure (-errno) to 127 (not found), 126 (cannot execute) or 125 (the fork
  * itself failed: -EAGAIN, a process limit). */
@@ -53,6 +68,6 @@ int cli_parse_signal(const char *text, int *ret_sig);
 int cli_job_option(int opt, const char *arg, struct cli_job *job);
 
 int cli_run(int argc, char **argv);
-int cli_timeout(int argc, char **argv, const char *name);
+int cli_timeout(int argc, char **argv);
 int cli_daemon(int argc, char **argv);
 int cli_ctl(int argc, char **argv);

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
         return STATUS_FAILED;
     }
     if (strcmp(base, "timeout") == 0)
-        return cli_timeout(argc, argv, "timeout");
+        return cli_timeout(argc, argv);
     if (argc < 2) {
         log_msg("missing command (see pgsup --help)");
         return STATUS_FAILED;
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "run") == 0)
         return cli_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "timeout") == 0)
-        return cli_timeout(argc - 1, argv + 1, "pgsup timeout");
+        return cli_timeout(argc - 1, argv + 1); /* argv[0] "timeout": coreutils' messages */
     if (strcmp(argv[1], "daemon") == 0)
         return cli_daemon(argc - 1, argv + 1);
     if (strcmp(argv[1], "ctl") == 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "cli.h"
@@ -27,6 +28,31 @@ void status_from_result(const struct run_result *result, bool preserve_status,
     *ret = o;
 }
 
+void status_from_timeout(const struct run_result *result, bool preserve_status,
+                         bool foreground, struct guard_outcome *ret)
+{
+    /* coreutils counts as timed out whenever its alarm fired: the deadline, or the -k alarm
+     * that a forwarded signal armed (our escalation). */
+    bool timed_out = result->timed_out || result->escalated;
+    struct guard_outcome o = {0};
+
+    if (result->escalated && !foreground) {
+        /* coreutils' timeout is in the group its SIGKILL goes to: it dies of it (137). */
+        o.signal = SIGKILL;
+    } else if (result->exited) {
+        o.code = timed_out && !preserve_status ? STATUS_TIMED_OUT : result->exit_code;
+    } else if (!timed_out) {
+        o.signal = result->term_signal; /* die of the same signal */
+    } else {
+        /* After the deadline, a death by a signal is reported, not mimicked: 128 + N, or 124
+         * without -p; but SIGKILL is always told (--foreground's 137). */
+        o.code = result->term_signal == SIGKILL || preserve_status
+                     ? 128 + result->term_signal
+                     : STATUS_TIMED_OUT;
+    }
+    *ret = o;
+}
+
 int status_from_spawn_error(int err)
 {
     /* timeout(1): a fork that fails is its own failure, 125 ("fork system call failed"); of
@@ -45,6 +71,8 @@ _Noreturn void status_exit(const struct guard_outcome *outcome)
          * script on SIGINT; no core file of our own, as timeout(1). */
         struct rlimit no_core = {0, 0};
         sigset_t one;
+        /* Not dumpable: a core_pattern pipe ignores the limit. */
+        (void) prctl(PR_SET_DUMPABLE, 0);
         (void) setrlimit(RLIMIT_CORE, &no_core);
         (void) signal(outcome->signal, SIG_DFL);
         sigemptyset(&one);

@@ -11,9 +11,24 @@
  * acted on there: we stay in the host's process group, so a terminal's Ctrl-C or a shell's
  * `kill %job` reaches us with the host, which decides (over the socket). If we die, the host
  * kills what we leave (pgsup.h). A run whose engine died reports no result: the library then
- * says the supervisor failed, not that the command was killed. */
+ * says the supervisor failed, not that the command was killed.
+ *
+ * The groups (struct shape):
+ *   - pgsup run (and libpgsup's helper): the engine numbers the command's group with its own
+ *     pid, then goes back to the guard's group, which the caller's shell knows.
+ *   - pgsup timeout: the guard leads the command's group, as coreutils' timeout leads its own:
+ *     the command's group is the pid the caller holds, and at a shell's prompt the command is
+ *     in the foreground job. Once the command is in it, the guard moves to the engine's group,
+ *     out of the way of the SIGKILL the tree may get, unless it led its group before (a
+ *     shell's job, a session leader, which cannot move): it stays, and the tree spares it
+ *     (run_spec.spare). Without a /proc of our namespace the group's members cannot be listed
+ *     one by one, so such a guard cannot be spared: then the command's group is the engine's,
+ *     as for pgsup run.
+ *   - pgsup timeout --foreground: the command stays in the caller's group, and only the
+ *     command is signalled (run_spec.command_only), as coreutils does. */
 #include <errno.h>
 #include <ev.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -30,6 +45,19 @@
 #include "core/signame.h"
 #include "lib/wire.h"
 #include "cli.h"
+#include "coreutils.h"
+
+enum shape_kind {
+    SHAPE_ENGINE_GROUP, /* the engine numbers the group, the guard stays home */
+    SHAPE_GUARD_GROUP,  /* the guard's group (pgsup timeout) */
+    SHAPE_CALLER_GROUP, /* the caller's group, the command alone signalled (--foreground) */
+};
+
+struct shape {
+    enum shape_kind kind;
+    pid_t pgid;       /* SHAPE_GUARD_GROUP: the tree's group, numbered by the guard's pid */
+    bool guard_stays; /* SHAPE_GUARD_GROUP: the guard led a group before: it stays, spared */
+};
 
 struct engine {
     const struct cli_job *job;
@@ -46,8 +74,39 @@ struct engine {
     bool orphaned;            /* the guard died: kill everything, report nothing */
     bool alone;               /* --control-fd without a guard: the host is the guard */
     bool blind;               /* /proc is not our namespace's: members cannot be counted */
+    struct shape shape;
     struct guard_outcome outcome;
 };
+
+/* A failure before or instead of the run: on the control socket for libpgsup, which prints
+ * nothing; as coreutils' timeout would say it for pgsup timeout; else one line on stderr,
+ * "cannot WHAT 'NAME': ERROR" (no NAME: NULL). */
+static void say_failure(const struct cli_job *job, int err, const char *what, const char *name)
+{
+    char buf[WIRE_MAX];
+    int n;
+
+    if (job->control_fd >= 0) {
+        n = wire_format(&(struct wire_msg){.kind = WIRE_FAILED, .err = err}, buf, sizeof(buf));
+        if (n > 0)
+            (void) send(job->control_fd, buf, (size_t) n, MSG_NOSIGNAL); /* EPIPE: nobody */
+    } else if (job->drop_in && name && err == -EAGAIN) {
+        coreutils_error(job->program, "fork system call failed: %s", strerror(-err));
+    } else if (job->drop_in && name) {
+        coreutils_error(job->program, "failed to %s %s: %s", strcmp(what, "run") == 0
+                        ? "run command" : what, job->quoted_command, strerror(-err));
+    } else if (job->drop_in) {
+        coreutils_error(job->program, "cannot %s: %s", what, strerror(-err));
+    } else if (name && err == -EAGAIN) { /* see status_from_spawn_error() */
+        log_msg("cannot start '%s': fork failed: %s (too many processes: the limit of "
+                "ulimit -u, of the cgroup's pids.max or pid_max is reached)",
+                name, strerror(-err));
+    } else if (name) {
+        log_msg("cannot %s '%s': %s", what, name, strerror(-err));
+    } else {
+        log_msg("cannot %s: %s", what, strerror(-err));
+    }
+}
 
 static void give_back_tty(struct engine *e)
 {
@@ -93,6 +152,13 @@ static void on_note(const struct run_note *note, void *userdata)
     }
     if (!e->job->verbose)
         return;
+    if (e->job->drop_in) {
+        /* coreutils' one line per signal it sends, escalation and forwarded ones included. */
+        if (note->kind == RUN_NOTE_SIGNALLED)
+            coreutils_error(e->job->program, "sending signal %s to command %s",
+                            coreutils_signal_name(note->sig, sig), e->job->quoted_command);
+        return;
+    }
     signame_format(note->sig, sig);
     switch (note->kind) {
     case RUN_NOTE_DEADLINE:
@@ -109,6 +175,7 @@ static void on_note(const struct run_note *note, void *userdata)
                     note->escapee ? ", which left the group" : "");
         break;
     case RUN_NOTE_STOPPED:
+    case RUN_NOTE_SIGNALLED:
         break;
     case RUN_NOTE_EXITED:
         if (e->job->wait_all && note->count)
@@ -134,7 +201,13 @@ static void on_done(struct run *run, const struct run_result *result, void *user
 
     (void) run;
     give_back_tty(e);
-    status_from_result(result, e->job->preserve_status, &e->outcome);
+    if (e->job->drop_in) {
+        if (result->core_dumped)
+            coreutils_error(e->job->program, "the monitored command dumped core");
+        status_from_timeout(result, e->job->preserve_status, e->job->foreground, &e->outcome);
+    } else {
+        status_from_result(result, e->job->preserve_status, &e->outcome);
+    }
     /* Orphaned, the result is our own SIGKILL of the tree: reporting it would pass a dead
      * guard off as an ordinary killed run. Without "done" the library reports the failure. */
     if (!e->orphaned)
@@ -161,14 +234,19 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
             continue;
         }
         /* A signal from the terminal reaches the guard too, and the guard forwards it: act
-         * on the forwarded copy only. Alone, we share the host's group: the host decides. */
-        if (si.ssi_code == SI_KERNEL || e->alone)
+         * on the forwarded copy only. Alone, we share the host's group: the host decides.
+         * pgsup timeout acts only on the guard's copies: others come from an outer supervisor
+         * that reaches the tree itself (nested pgsup). */
+        if (si.ssi_code == SI_KERNEL || e->alone ||
+            (e->job->drop_in && si.ssi_pid != (uint32_t) e->guard_pid))
             continue;
-        if (e->job->verbose)
+        if (e->job->verbose && !e->job->drop_in)
             log_msg("received signal %s, passing it to the tree", signame_format(sig, name));
+        /* coreutils' timeout ends the command on every signal it passes on, and counts the
+         * -k grace from it; pgsup run lets USR1 and USR2 through. */
         if (sig == SIGALRM)
             run_expire(e->run);
-        else if (sig == SIGUSR1 || sig == SIGUSR2)
+        else if ((sig == SIGUSR1 || sig == SIGUSR2) && !e->job->drop_in)
             (void) run_signal(e->run, sig); /* ESRCH: the run is over */
         else
             (void) run_terminate(e->run, sig, e->job->kill_after_s);
@@ -251,11 +329,35 @@ static int engine_start(struct engine *e)
         .signal = job->signal,
         .kill_after_s = job->kill_after_s,
         .wait_all = job->wait_all,
-        .inherit_fds = job->inherit,
-        .inherit_ignored = job->inherit,
+        .inherit_fds = job->drop_in,
+        .nested_jobs = job->drop_in,
+        .keep_ignored = job->keep_ignored,
+        .sigmask = job->sigmask,
     };
-    int r;
+    int r, left;
 
+    switch (e->shape.kind) {
+    case SHAPE_CALLER_GROUP:
+        spec.pgid = -1;
+        spec.command_only = true;
+        return run_start(e->loop, &spec, on_done, on_note, e, &e->run);
+    case SHAPE_GUARD_GROUP:
+        /* A group of our own: what goes to the tree's group, or comes from the terminal, is
+         * not for us. The guard is still in the tree's group, which therefore exists. */
+        if (setpgid(0, 0) < 0)
+            return -errno;
+        spec.pgid = e->shape.pgid;
+        spec.spare = e->shape.guard_stays ? e->guard_pid : 0;
+        r = run_start(e->loop, &spec, on_done, on_note, e, &e->run);
+        if (e->shape.guard_stays)
+            return r;
+        left = guard_handover(e->guard_fd, r == 0);
+        if (r == 0 && left == 0)
+            run_spare(e->run, e->guard_pid); /* it could not move: spare it */
+        return r; /* the guard gone (-EPIPE): on_guard() sees to it */
+    case SHAPE_ENGINE_GROUP:
+        break;
+    }
     /* The command's group is numbered by our own pid: the command is not a group leader (as
      * under timeout(1), so `setsid CMD` does not fork), and the number cannot be reused while
      * we live. We join it only long enough for the command to join it too. */
@@ -269,67 +371,56 @@ static int engine_start(struct engine *e)
     return r;
 }
 
-/* A failure before or instead of the run: on the control socket for libpgsup, which prints
- * nothing, else one line on stderr, "cannot WHAT 'NAME': ERROR" (no NAME: NULL). */
-static void say_failure(int control_fd, int err, const char *what, const char *name)
+/* The signals the guard passes on: pgsup timeout's are timeout.c's; pgsup run's are the
+ * ones that end a run (HUP, INT, QUIT, TERM), ALRM (the deadline), USR1 and USR2. */
+static void forwarded(const struct cli_job *job, sigset_t *ret)
 {
-    char buf[WIRE_MAX];
-    int n;
-
-    if (control_fd < 0 && name && err == -EAGAIN) { /* see status_from_spawn_error() */
-        log_msg("cannot start '%s': fork failed: %s (too many processes: the limit of "
-                "ulimit -u, of the cgroup's pids.max or pid_max is reached)",
-                name, strerror(-err));
+    if (job->drop_in) {
+        *ret = job->forward;
         return;
     }
-    if (control_fd < 0 && name) {
-        log_msg("cannot %s '%s': %s", what, name, strerror(-err));
-        return;
-    }
-    if (control_fd < 0) {
-        log_msg("cannot %s: %s", what, strerror(-err));
-        return;
-    }
-    n = wire_format(&(struct wire_msg){.kind = WIRE_FAILED, .err = err}, buf, sizeof(buf));
-    if (n > 0)
-        (void) send(control_fd, buf, (size_t) n, MSG_NOSIGNAL); /* EPIPE: nobody to tell */
+    sigemptyset(ret);
+    for (const int *s = (const int[]){SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+                                      SIGALRM, 0};
+         *s; s++)
+        sigaddset(ret, *s);
 }
 
 static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int host_fd,
-                                  bool tty, pid_t home_pgid)
+                                  bool tty, pid_t home_pgid, const struct shape *shape)
 {
     struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1, .guard_pid = getppid(),
                        .control_fd = job->control_fd, .host_fd = host_fd,
                        .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
-                       .alone = guard_fd < 0, .outcome = {.code = STATUS_FAILED}};
+                       .alone = guard_fd < 0, .shape = *shape,
+                       .outcome = {.code = STATUS_FAILED}};
     sigset_t set;
     int r;
 
-    sigemptyset(&set);
-    for (const int *s = (const int[]){SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM,
-                                      SIGUSR1, SIGUSR2, SIGALRM, 0};
-         *s; s++)
-        sigaddset(&set, *s);
+    /* What the guard passes on, and our own events. */
+    forwarded(job, &set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGCONT);
     e.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
     r = e.loop ? signals_open(&set) : -ENOMEM;
     if (r < 0) {
-        say_failure(e.control_fd, r, "set up the event loop", NULL);
+        say_failure(job, r, "set up the event loop", NULL);
         goto report;
     }
     e.signal_fd = r;
     /* Once, before anything is signalled: what the sweep will not be able to do. */
     e.blind = procns_check() < 0;
-    if (job->verbose && e.blind)
+    if (job->verbose && e.blind && !job->drop_in)
         log_msg("/proc is not this PID namespace's: signalling the group and pgsup's own "
                 "children only (processes that left the group cannot be found)");
     r = engine_start(&e);
     if (r < 0) {
         give_back_tty(&e);
         if (!e.run) {
-            say_failure(e.control_fd, r, "run", job->argv[0]);
+            say_failure(job, r, "run", job->argv[0]);
             e.outcome.code = status_from_spawn_error(r);
         } else {
-            say_failure(e.control_fd, r, "supervise", job->argv[0]);
+            say_failure(job, r, "supervise", job->argv[0]);
             guard_kill_all(0); /* we are still in the group: spare it, sweep by pid */
         }
         if (e.alone) /* our exit status is all a guard would have said */
@@ -378,16 +469,78 @@ static pid_t home_group(void)
     return setpgid(0, 0) < 0 ? -errno : getpid();
 }
 
+/* The groups of the run (see the top); for pgsup timeout, the guard makes its own group now,
+ * before the engine exists. */
+static struct shape choose_shape(const struct cli_job *job)
+{
+    bool was_leader = getpgrp() == getpid();
+    /* A leader may be a session leader, which cannot move. PID 1 of a namespace must not join
+     * a group numbered by another process there: its exit would wait forever for that number
+     * to be freed, which its own membership prevents (the kernel's zap_pid_ns_processes). */
+    bool stays = was_leader || getpid() == 1;
+
+    if (!job->drop_in)
+        return (struct shape){.kind = SHAPE_ENGINE_GROUP};
+    if (job->foreground)
+        return (struct shape){.kind = SHAPE_CALLER_GROUP};
+    if (stays && procns_check() < 0)
+        return (struct shape){.kind = SHAPE_ENGINE_GROUP};
+    /* Not yet a leader: as coreutils' setpgid(0, 0). */
+    if (!was_leader && setpgid(0, 0) < 0)
+        return (struct shape){.kind = SHAPE_ENGINE_GROUP};
+    return (struct shape){.kind = SHAPE_GUARD_GROUP, .pgid = getpid(), .guard_stays = stays};
+}
+
+/* coreutils' timeout stops on SIGTSTP (Ctrl-Z at a shell's prompt stops the job, timeout
+ * included) and dies of a fault signal; the guard, which the caller holds as timeout, does
+ * the same. The others stay blocked for sigwaitinfo(). */
+static void guard_unblock_own(void)
+{
+    sigset_t own;
+
+    sigemptyset(&own);
+    for (const int *s = (const int[]){SIGTSTP, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+                                      SIGSEGV, SIGSYS, 0};
+         *s; s++)
+        sigaddset(&own, *s);
+    (void) sigprocmask(SIG_UNBLOCK, &own, NULL); /* cannot fail with a valid set */
+}
+
+/* The engine died without a result: say so, once. */
+static _Noreturn void engine_lost(const struct cli_job *job, int status)
+{
+    char what[64];
+
+    /* libpgsup learns it from the missing result (see the top); stderr is its host's. Said in
+     * words too: an engine killed before it reported the start would otherwise look like a
+     * $PGSUP_BIN that is not pgsup (an exit without a word). */
+    if (job->control_fd >= 0) {
+        say_failure(job, -PGSUP_EHELPER, "supervise", NULL);
+        exit(STATUS_FAILED);
+    }
+    if (WIFSIGNALED(status))
+        snprintf(what, sizeof(what), "engine died of signal %d", WTERMSIG(status));
+    else
+        snprintf(what, sizeof(what), "engine exited (status %d) without a result",
+                 WEXITSTATUS(status));
+    if (job->drop_in)
+        coreutils_error(job->program, "%s; killed what was left of the tree", what);
+    else
+        log_msg("%s; killed what was left of the tree", what);
+    exit(STATUS_FAILED);
+}
+
 _Noreturn void supervise(const struct cli_job *job)
 {
     sigset_t all, forward;
     struct guard_outcome outcome;
-    pid_t engine, home_pgid;
+    struct shape shape;
+    pid_t engine, home_pgid, tree_pgid;
     int fd, status, r, host_fd = -1;
     bool tty;
 
     /* Every signal is blocked from here on: the guard takes them with sigwaitinfo, the engine
-     * from its signalfd, and the command gets an empty mask at spawn. */
+     * from its signalfd, and the command gets its mask at spawn. */
     sigfillset(&all);
     (void) sigprocmask(SIG_BLOCK, &all, NULL); /* cannot fail with SIG_BLOCK */
     /* Hand the terminal over only if it is ours to give: stdin is a terminal and we are its
@@ -396,9 +549,11 @@ _Noreturn void supervise(const struct cli_job *job)
     home_pgid = getpgrp();
     tty = job->tty && home_pgid > 0 && isatty(STDIN_FILENO) &&
           tcgetpgrp(STDIN_FILENO) == home_pgid;
-    home_pgid = home_group();
+    shape = choose_shape(job);
+    if (shape.kind == SHAPE_ENGINE_GROUP)
+        home_pgid = home_group();
     if (home_pgid < 0) {
-        say_failure(job->control_fd, home_pgid, "make a process group", NULL);
+        say_failure(job, home_pgid, "make a process group", NULL);
         exit(STATUS_FAILED);
     }
     /* libpgsup's host is our parent; pidfd_open: Linux 5.3+; ENOSYS → the socket alone. */
@@ -413,44 +568,38 @@ _Noreturn void supervise(const struct cli_job *job)
      * command's too: then the guard keeps that group and the engine numbers the command's. */
     if (job->control_fd >= 0 && home_pgid != getpid()) {
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-            say_failure(job->control_fd, -errno, "become a subreaper", NULL);
+            say_failure(job, -errno, "become a subreaper", NULL);
             exit(STATUS_FAILED);
         }
-        engine_main(job, -1, host_fd < 0 ? -1 : host_fd, tty, home_pgid);
+        engine_main(job, -1, host_fd < 0 ? -1 : host_fd, tty, home_pgid, &shape);
     }
     engine = guard_fork(&fd);
     if (engine < 0) {
-        say_failure(job->control_fd, engine, "start the engine", NULL);
+        say_failure(job, engine, "start the engine", NULL);
         exit(STATUS_FAILED);
     }
     if (engine == 0)
-        engine_main(job, fd, host_fd < 0 ? -1 : host_fd, tty, home_pgid);
+        engine_main(job, fd, host_fd < 0 ? -1 : host_fd, tty, home_pgid, &shape);
     fd_close(&host_fd); /* the engine watches the host */
 
-    sigemptyset(&forward);
-    for (const int *s = (const int[]){SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-                                      SIGALRM, 0};
-         *s; s++)
-        sigaddset(&forward, *s);
-    r = guard_wait(engine, fd, &forward, &outcome, &status);
+    tree_pgid = engine;
+    if (shape.kind == SHAPE_GUARD_GROUP) {
+        tree_pgid = shape.pgid;
+        /* Errors: the engine is gone, which guard_wait() sees to. */
+        if (!shape.guard_stays)
+            (void) guard_leave_group(fd, engine);
+    } else if (shape.kind == SHAPE_CALLER_GROUP) {
+        tree_pgid = 0; /* the caller's group is not the tree's */
+    }
+    if (job->drop_in)
+        guard_unblock_own();
+    forwarded(job, &forward);
+    r = guard_wait(engine, fd, &forward, tree_pgid, &outcome, &status);
     fd_close(&fd);
     if (r < 0) {
         if (tty && tcgetpgrp(STDIN_FILENO) != home_pgid)
             (void) tcsetpgrp(STDIN_FILENO, home_pgid); /* best effort: the shell retakes it */
-        /* libpgsup learns it from the missing result (see the top); stderr is its host's.
-         * Said in words too: an engine killed before it reported the start would otherwise
-         * look like a $PGSUP_BIN that is not pgsup (an exit without a word). */
-        if (job->control_fd >= 0) {
-            say_failure(job->control_fd, -PGSUP_EHELPER, "supervise", NULL);
-            exit(STATUS_FAILED);
-        }
-        if (WIFSIGNALED(status))
-            log_msg("engine died of signal %d; killed what was left of the tree",
-                    WTERMSIG(status));
-        else
-            log_msg("engine exited (status %d) without a result; killed what was left of "
-                    "the tree", WEXITSTATUS(status));
-        exit(STATUS_FAILED);
+        engine_lost(job, status);
     }
     status_exit(&outcome);
 }

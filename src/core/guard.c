@@ -88,6 +88,10 @@ void guard_kill_all(pid_t pgid)
     sigset_t chld;
     const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
 
+    /* A group we are in is none of the tree's own (pgsup timeout's guard may lead the tree's
+     * group): its members are our descendants, found below. */
+    if (pgid == getpgrp())
+        pgid = 0;
     /* The group is signalled once, while the caller still holds whatever pins its number
      * (the engine as an unreaped zombie); from then on members are found as descendants and
      * signalled one by one through pidfds, which a reused number cannot fool. */
@@ -139,8 +143,8 @@ static bool reap_until_engine(pid_t engine, siginfo_t *ret_si)
     }
 }
 
-int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outcome *ret,
-               int *ret_status)
+int guard_wait(pid_t engine, int fd, const sigset_t *forward, pid_t tree_pgid,
+               struct guard_outcome *ret, int *ret_status)
 {
     sigset_t wanted = *forward;
     struct guard_outcome outcome;
@@ -152,8 +156,10 @@ int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outco
         if (sigwaitinfo(&wanted, &si) < 0)
             continue; /* EINTR */
         if (si.si_signo != SIGCHLD) {
-            /* The engine is our unreaped child: its pid cannot have been reused. */
-            (void) kill(engine, si.si_signo);
+            /* Ours to pass on, unless the engine sent it to the tree's group, which we lead
+             * (pgsup timeout); the engine is our unreaped child, its pid cannot be reused. */
+            if (si.si_pid != engine || si.si_code != SI_USER)
+                (void) kill(engine, si.si_signo);
             continue;
         }
         /* WNOWAIT: the engine stays a zombie, so its pid (the tree's pgid) stays ours until
@@ -168,6 +174,47 @@ int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outco
         return 0;
     }
     *ret_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
-    guard_kill_all(engine); /* reaps the engine too */
+    guard_kill_all(tree_pgid); /* reaps the engine too */
     return -ECHILD;
+}
+
+/* The words of the handover: one byte each, never the size of an outcome. */
+enum { WORD_STARTED = 'S', WORD_NOT_STARTED = 'N', WORD_LEFT = 'L', WORD_STAYED = 'T' };
+
+int guard_handover(int fd, bool started)
+{
+    char word = started ? WORD_STARTED : WORD_NOT_STARTED;
+    ssize_t n;
+
+    if (send(fd, &word, 1, MSG_NOSIGNAL) < 0)
+        return -errno;
+    if (!started)
+        return 0;
+    /* The guard answers at once: it waits for nothing else. */
+    while ((n = recv(fd, &word, 1, 0)) < 0 && errno == EINTR)
+        ;
+    if (n < 0)
+        return -errno;
+    if (n == 0)
+        return -EPIPE;
+    return word == WORD_LEFT;
+}
+
+int guard_leave_group(int fd, pid_t to)
+{
+    char word[sizeof(struct guard_outcome)];
+    bool left;
+    ssize_t n;
+
+    while ((n = recv(fd, word, sizeof(word), 0)) < 0 && errno == EINTR)
+        ;
+    if (n <= 0)
+        return n < 0 ? -errno : 0; /* the engine died: guard_wait() sees to it */
+    if (n != 1 || word[0] != WORD_STARTED)
+        return 0;
+    left = setpgid(0, to) == 0;
+    word[0] = left ? WORD_LEFT : WORD_STAYED;
+    if (send(fd, word, 1, MSG_NOSIGNAL) < 0)
+        return -errno; /* the engine died: guard_wait() sees to it */
+    return left;
 }

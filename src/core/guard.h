@@ -23,12 +23,29 @@ struct guard_outcome {
 pid_t guard_fork(int *ret_fd);
 
 /* Guard: forwards each signal of `forward` to the engine until it exits, then stores what it
- * reported in *ret and returns 0. Meanwhile any other child that exits is reaped at once (as
- * PID 1 of a PID namespace the guard inherits every orphan there). If the engine died without
- * reporting, kills and reaps every process re-parented to the guard and returns -ECHILD,
- * with *ret_status the engine's wait status. */
-int guard_wait(pid_t engine, int fd, const sigset_t *forward, struct guard_outcome *ret,
-               int *ret_status);
+ * reported in *ret and returns 0. Signals the engine itself sent (to a group the guard is in)
+ * are not sent back. Meanwhile any other child that exits is reaped at once (as PID 1 of a
+ * PID namespace the guard inherits every orphan there). If the engine died without
+ * reporting, kills and reaps every process re-parented to the guard, and tree_pgid (the
+ * tree's group; 0: none of its own), and returns -ECHILD, with *ret_status the engine's wait
+ * status. */
+int guard_wait(pid_t engine, int fd, const sigset_t *forward, pid_t tree_pgid,
+               struct guard_outcome *ret, int *ret_status);
+
+/* pgsup timeout's groups (supervise.c): the guard leads the command's group, as coreutils'
+ * timeout leads its own, until the command has joined it; then, unless it led a group
+ * before (a shell's job, a session), it moves to the engine's group, out of the way of what
+ * the engine sends the tree (SIGKILL). The engine says whether the command was started; the
+ * guard answers whether it left. */
+
+/* Engine: says started (the command is in the group) or not, and if started, waits for the
+ * guard's answer. Returns 1 if the guard left the group, 0 if it stays, -EPIPE if it is
+ * gone, or -errno. */
+int guard_handover(int fd, bool started);
+
+/* Guard: waits for the engine's word; once the command started, moves to group `to`. Returns
+ * 1 if it moved, 0 if not (nothing started, or the engine died first), or -errno. */
+int guard_leave_group(int fd, pid_t to);
 
 /* Engine: sends the outcome; the guard exits with it once the engine has exited. */
 int guard_report(int fd, const struct guard_outcome *outcome);

@@ -7,19 +7,35 @@
  * recycled pid fails that check, whatever its start time. Stopped processes act on nothing
  * but SIGKILL until they are continued, so every other signal is followed by SIGCONT, except
  * the stop signals, which SIGCONT would undo. Timing (grace, repeats) is the caller's: this
- * file never waits. */
+ * file never waits.
+ *
+ * A spare process in the group (tree.h: pgsup timeout's guard, leading it as coreutils'
+ * timeout does) gets the group's signals, which it ignores as ours, but SIGKILL would end it:
+ * then the group's members get SIGKILL one by one like escapees, each sweep, until none is
+ * left. */
 #include "kill.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "pidfd.h"
 
 void kill_init(struct killer *k, const struct tree_scope *scope)
 {
     *k = (struct killer){.scope = *scope};
+    if (scope->nested_jobs)
+        k->root_sid = getsid(scope->root); /* our own session: cannot fail */
+}
+
+/* scope.nested_jobs: e is in a job of its own within our session, below someone who manages
+ * it (kill.h). */
+static bool in_nested_job(const struct killer *k, const struct proc_entry *e)
+{
+    return k->scope.nested_jobs && e->pgid != k->scope.pgid && e->sid == k->root_sid &&
+           e->ppid != k->scope.root;
 }
 
 void kill_free(struct killer *k)
@@ -28,6 +44,11 @@ void kill_free(struct killer *k)
     proc_table_free(&k->scan);
     proc_table_free(&k->members);
     pin_chain_free(&k->chain);
+}
+
+static bool is_excluded(const struct killer *k, pid_t pid)
+{
+    return pid == k->scope.exclude || (k->scope.spare > 0 && pid == k->scope.spare);
 }
 
 static bool is_stop_signal(int sig)
@@ -66,7 +87,7 @@ static int chain_of(struct killer *k, const struct proc_entry *e)
         if (k->chain.len > k->scan.len)
             return -EAGAIN;
         e = proc_entries_find(k->scan.v, k->scan.len, e->ppid);
-        if (!e || e->pid == k->scope.exclude)
+        if (!e || is_excluded(k, e->pid))
             return -EAGAIN;
     }
 }
@@ -76,7 +97,7 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
     const struct killer *k = userdata;
 
     (void) chain_i;
-    if (p->e.pid == k->scope.exclude)
+    if (is_excluded(k, p->e.pid))
         return PIN_REJECT;
     return is_anchor(k, &p->e) ? PIN_ANCHOR : PIN_IF_PARENT;
 }
@@ -146,6 +167,7 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
     const int sig = k->sig;
     const pid_t pgid = k->scope.pgid;
     unsigned in_group = 0;
+    bool spare_in_group;
     int n, r;
 
     /* KILL goes to the group before the snapshot: the kernel starts ending the members at
@@ -153,8 +175,9 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
      * no longer fork or leave the group. An escapee that moves to the subreaper while the
      * snapshot walks is found by the caller's next sweep, which the KILL phase repeats while
      * anything is left. A graceful signal goes after the snapshot (below), so that it counts
-     * who existed when it was sent: one signal per member. */
-    if (pgid > 0 && sig == SIGKILL)
+     * who existed when it was sent: one signal per member. A spare in the group (above)
+     * would die of it: then the KILL goes after the snapshot. */
+    if (pgid > 0 && sig == SIGKILL && k->scope.spare == 0)
         send_with_cont(-1, -pgid, sig);
     /* Without a snapshot (no /proc, no memory) the group signal is still sent: it needs none. */
     r = snapshot(k);
@@ -169,9 +192,12 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
      * reached by kill(-pgid); one forked after kill(-pgid) is not in `sent`. (Signalling first
      * would let a dying member's escapee move to the subreaper while the snapshot walks, and
      * be missed: the graceful phase does not repeat its signal.) Outside the KILL phase the
-     * group gets the phase's signal once. */
-    if (pgid > 0 && (first || sig == SIGKILL)) {
-        if (sig != SIGKILL)
+     * group gets the phase's signal once. With a spare in the group, SIGKILL goes member by
+     * member below, unless no snapshot could be read: then the group it is, spare or not, lest
+     * nothing be killed. */
+    spare_in_group = sig == SIGKILL && k->scope.spare > 0 && n >= 0;
+    if (pgid > 0 && (first || sig == SIGKILL) && !spare_in_group) {
+        if (sig != SIGKILL || k->scope.spare > 0) /* else sent before the snapshot */
             send_with_cont(-1, -pgid, sig);
         for (size_t i = 0; i < k->members.len; i++) {
             const struct proc_entry *e = &k->members.v[i];
@@ -195,6 +221,8 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
         /* A later sweep of a graceful phase: the group had its signal; outside it, only what
          * existed before the signal (started in an earlier clock tick) is still owed it. */
         if (!first && sig != SIGKILL && ((pgid > 0 && e->pgid == pgid) || e->start >= k->since))
+            continue;
+        if (sig != SIGKILL && in_nested_job(k, e))
             continue;
         r = reach(k, e, sig, &now_pgid);
         if (r == -ENOMEM)

@@ -29,6 +29,7 @@ struct killer {
     struct proc_table scan, members; /* scratch, kept to avoid reallocating per sweep */
     struct pin_chain chain; /* scratch: an escapee's parent chain */
     bool whole_proc;        /* the kernel lists no children: scan all of /proc */
+    pid_t root_sid;         /* the root's session (scope.nested_jobs) */
 };
 
 void kill_init(struct killer *k, const struct tree_scope *scope);
@@ -50,7 +51,14 @@ int kill_group(struct killer *k, int sig);
  * With any other signal the phase's signal goes once to what existed when the phase began:
  * only members that were forked before it and that it has not reached yet (missed by an
  * earlier snapshot) get it now; what the tree forks after the signal (a TERM trap's cleanup
- * command) is left to finish. Returns the number of live members seen or -errno. */
+ * command) is left to finish. Returns the number of live members seen or -errno.
+ *
+ * With scope.nested_jobs (this sweep and kill_phase()'s), no signal but SIGKILL goes to a
+ * member in another group of the root's session that is not a child of the root: whoever
+ * made that group (a nested timeout, reached as the root's child, or once it is re-parented
+ * to the root) passes the signal on in its own way, as coreutils' timeouts cascade:
+ * `timeout -s ALRM 9 timeout -s INT 5 CMD` makes the inner one end CMD with INT. Members in
+ * another session (setsid()) are reached. */
 int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata);
 
 /* Counts the live members without signalling anyone. Returns the count or -errno. */

@@ -17,7 +17,11 @@
  * of ours still alive, which can only be members outside the group (an escapee is re-parented
  * to us when its parent in the group dies), or at once if the group is empty when KILL goes
  * out; the timer stays as a slow net. Without a /proc of our namespace ("blind", see
- * run.h) children that left the group cannot be named, so the group's end is the tree's. */
+ * run.h) children that left the group cannot be named, so the group's end is the tree's.
+ *
+ * command_only (timeout(1)'s --foreground) is the small case: each signal goes to the command
+ * by its pid (an unreaped child of ours: the number cannot be reused), nothing is swept, and
+ * its reaping ends the run. */
 #include "run.h"
 
 #include <errno.h>
@@ -29,6 +33,7 @@
 
 #include "kill.h"
 #include "procns.h"
+#include "signals.h"
 #include "spawn.h"
 #include "timer.h"
 
@@ -51,6 +56,7 @@ struct run {
     int signal;
     double kill_after_s;
     bool wait_all;
+    bool command_only;         /* read-only */
     enum run_state state;
     bool leader_gone;          /* the command has been reaped */
     bool children_left;        /* the last reap found children still running */
@@ -87,11 +93,19 @@ static void finish(struct run *run)
     run->done(run, &run->result, run->userdata);
 }
 
+/* KILL goes to the whole group at once, and the group's end is an event: not with --verbose,
+ * which counts the members first (that takes the snapshot), not blind, and not with a spare in
+ * the group (pgsup timeout's guard), which KILL would end. */
+static bool group_kill(const struct run *run)
+{
+    return !run->note && !run->blind && run->killer.scope.spare == 0;
+}
+
 static void arm_recheck(struct run *run, bool reset)
 {
     if (reset)
-        run->recheck_s = run->state == KILLING && !run->blind ? RECHECK_KILL_FIRST_S
-                                                              : RECHECK_FIRST_S;
+        run->recheck_s = run->state == KILLING && group_kill(run) ? RECHECK_KILL_FIRST_S
+                                                                  : RECHECK_FIRST_S;
     else if (run->recheck_s < RECHECK_MAX_S)
         run->recheck_s *= 2;
     ev_timer_stop(run->loop, &run->recheck);
@@ -112,12 +126,25 @@ static bool group_empty(const struct run *run)
     return kill(-run->pgid, 0) < 0 && errno == ESRCH;
 }
 
+/* Sends sig to the command alone (command_only), while it is our unreaped child. */
+static int signal_command(struct run *run, int sig)
+{
+    if (run->leader_gone)
+        return -ESRCH;
+    return kill(run->pid, sig) < 0 ? -errno : 0;
+}
+
 static void start_phase(struct run *run, int sig, double grace_s)
 {
-    /* KILL to the group needs no snapshot: its members die where they are, and /proc is
-     * read once the group is empty, for what was outside it (see the top), instead of while
-     * the kernel is busy ending them. --verbose counts them first, which takes the snapshot. */
-    if (sig == SIGKILL && !run->note && !run->blind) {
+    if (run->note && !run->leader_gone)
+        run->note(&(struct run_note){.kind = RUN_NOTE_SIGNALLED, .sig = sig, .pid = run->pid},
+                  run->userdata);
+    if (run->command_only) {
+        (void) signal_command(run, sig); /* ESRCH: reaped, the run ends at once */
+    } else if (sig == SIGKILL && group_kill(run)) {
+        /* KILL to the group needs no snapshot: its members die where they are, and /proc is
+         * read once the group is empty, for what was outside it (see the top), instead of
+         * while the kernel is busy ending them. */
         if (kill_group(&run->killer, sig) == -ESRCH || group_empty(run))
             (void) kill_sweep(&run->killer, NULL, NULL); /* errors: the net retries */
     } else {
@@ -136,7 +163,8 @@ static void start_phase(struct run *run, int sig, double grace_s)
             ev_timer_start(run->loop, &run->grace);
         }
     }
-    arm_recheck(run, true);
+    if (!run->command_only)
+        arm_recheck(run, true);
 }
 
 static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
@@ -194,6 +222,11 @@ pid_t run_pid(const struct run *run)
     return run->pid;
 }
 
+void run_spare(struct run *run, pid_t pid)
+{
+    run->killer.scope.spare = pid;
+}
+
 static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void) loop;
@@ -207,6 +240,7 @@ static void record_exit(struct run *run, int status)
     run->result.exited = WIFEXITED(status);
     run->result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run->result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    run->result.core_dumped = WIFSIGNALED(status) && WCOREDUMP(status);
     ev_timer_stop(run->loop, &run->deadline);
 }
 
@@ -252,8 +286,8 @@ void run_reap(struct run *run)
     if (!run->leader_gone)
         return;
     /* The command exited by itself and only it is waited for (timeout(1)'s way): the rest of
-     * its tree is left as it is. */
-    if (!run->children_left || (!run->wait_all && run->state == RUNNING)) {
+     * its tree is left as it is. With --foreground, the rest is never ours to stop. */
+    if (!run->children_left || (!run->wait_all && run->state == RUNNING) || run->command_only) {
         finish(run);
         return;
     }
@@ -275,6 +309,8 @@ int run_signal(struct run *run, int sig)
 
     if (run->state == DONE)
         return -ESRCH;
+    if (run->command_only)
+        return signal_command(run, sig);
     /* A separate killer: a forwarded signal must not count as "sent" for the current phase. */
     kill_init(&once, &run->killer.scope);
     r = kill_phase(&once, sig, kill_notes(run), run);
@@ -299,14 +335,15 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     struct run *run;
     int r;
 
-    if (!spec->argv || !spec->argv[0] || spec->pgid <= 0 || !done)
+    if (!spec->argv || !spec->argv[0] || !done ||
+        !(spec->pgid > 0 || (spec->command_only && spec->pgid == -1)))
         return -EINVAL;
     run = calloc(1, sizeof(*run));
     if (!run)
         return -ENOMEM;
     *run = (struct run){.loop = loop, .done = done, .note = note, .userdata = userdata,
-                        .signal = spec->signal ? spec->signal : SIGTERM,
-                        .kill_after_s = spec->kill_after_s, .wait_all = spec->wait_all};
+                        .signal = spec->signal, .kill_after_s = spec->kill_after_s,
+                        .wait_all = spec->wait_all, .command_only = spec->command_only};
     spawn_plan_init(&plan);
     plan.argv = spec->argv;
     plan.envp = spec->envp;
@@ -314,7 +351,9 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
     plan.pgid = spec->pgid;
     plan.tty_fd = spec->tty_fd;
     plan.inherit_fds = spec->inherit_fds;
-    plan.inherit_ignored = spec->inherit_ignored;
+    plan.sh_fallback = true; /* execvp() semantics for commands */
+    plan.sigdefault = SIGNALS_ALL & ~spec->keep_ignored;
+    plan.sigmask = spec->sigmask;
     run->pgid = spec->pgid;
     run->blind = procns_check() < 0;
     run->start_s = timer_now();
@@ -324,8 +363,10 @@ int run_start(struct ev_loop *loop, const struct run_spec *spec, run_done_fn *do
         return r;
     }
     /* The caller is the subreaper: everything below it, and the group, is the tree. */
-    kill_init(&run->killer, &(struct tree_scope){.pgid = spec->pgid, .root = getpid(),
-                                                  .exclude = getpid()});
+    kill_init(&run->killer, &(struct tree_scope){.pgid = spec->pgid > 0 ? spec->pgid : 0,
+                                                  .root = getpid(), .exclude = getpid(),
+                                                  .spare = spec->spare,
+                                                  .nested_jobs = spec->nested_jobs});
     ev_timer_init(&run->deadline, on_deadline, 0, 0);
     ev_timer_init(&run->grace, on_grace, 0, 0);
     ev_timer_init(&run->recheck, on_recheck, 0, 0);

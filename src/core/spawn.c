@@ -2,12 +2,17 @@
  * child on clone(CLONE_VM | CLONE_VFORK), so the cost does not grow with the parent's memory,
  * and it reports an exec failure through that shared memory, so -ENOENT is not a guess.
  *
- * Signal state: SETSIGMASK empties the mask (the event loop blocks signals for its signalfd
- * and exec would keep that mask). SETSIGDEF with every signal resets the dispositions: exec
- * keeps a SIG_IGN, and whoever started pgsup may have ignored anything (nohup: HUP; a shell's
- * `&`: INT and QUIT; some hosts: CHLD or PIPE). glibc's sigfillset() leaves out its internal
- * signals 32 and 33, which its posix_spawn then sets to SIG_IGN in the child, so the set is
- * filled by hand. timeout(1)'s plan (inherit_ignored) keeps what was ignored.
+ * Signal state: SETSIGMASK sets the plan's mask (by default empty: the event loop blocks
+ * signals for its signalfd and exec would keep that mask). SETSIGDEF resets the plan's
+ * dispositions, by default all: exec keeps a SIG_IGN, and whoever started pgsup may have
+ * ignored anything (nohup: HUP; a shell's `&`: INT and QUIT; some hosts: CHLD or PIPE).
+ * glibc's sigfillset() leaves out its internal signals 32 and 33, which its posix_spawn then
+ * sets to SIG_IGN in the child, so the set is made from the kernel's bits (signals.h).
+ * timeout(1)'s plan keeps some ignored.
+ *
+ * Scripts without #!: glibc's posix_spawnp() fails with ENOEXEC (since glibc 2.15), where
+ * execvp() runs them with /bin/sh, as shells and coreutils' timeout do; a plan with
+ * sh_fallback does the same (spawn_script()).
  *
  * File descriptors: everything above the plan's own fds is closed in the child
  * (posix_spawn_file_actions_addclosefrom_np: glibc 2.34+, close_range(2) inside), so a host's
@@ -21,16 +26,81 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fd.h"
+#include "signals.h"
 
 extern char **environ;
 
 void spawn_plan_init(struct spawn_plan *plan)
 {
-    *plan = (struct spawn_plan){.tty_fd = -1, .fds = {-1, -1, -1, -1}};
+    *plan = (struct spawn_plan){.tty_fd = -1, .fds = {-1, -1, -1, -1},
+                                .sigdefault = SIGNALS_ALL};
+}
+
+/* The file execvp() would have run for name: name itself if it has a slash, else the first
+ * executable regular file of that name in $PATH (the caller's, as execvp() and posix_spawnp()
+ * use; glibc's default without one). Returns a malloc'd path or NULL. */
+static char *find_file(const char *name)
+{
+    const char *path = getenv("PATH");
+    size_t name_len = strlen(name);
+
+    if (strchr(name, '/'))
+        return strdup(name);
+    if (!path)
+        path = "/bin:/usr/bin";
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t dir_len = end ? (size_t) (end - p) : strlen(p);
+        char *file = malloc(dir_len + name_len + 3);
+        struct stat st;
+        if (!file)
+            return NULL;
+        /* An empty entry is the working directory. */
+        snprintf(file, dir_len + name_len + 3, "%.*s/%s", dir_len ? (int) dir_len : 1,
+                 dir_len ? p : ".", name);
+        if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0)
+            return file;
+        free(file);
+        if (!end)
+            return NULL;
+        p = end;
+    }
+}
+
+/* posix_spawnp() said ENOEXEC: run the file with /bin/sh as execvp() does, as
+ * "/bin/sh FILE ARG...", FILE the path it found. Returns 0 or -errno. */
+static int spawn_script(const struct spawn_plan *plan, const posix_spawn_file_actions_t *fa,
+                        const posix_spawnattr_t *attr, pid_t *ret_pid)
+{
+    size_t argc = 0;
+    char **argv;
+    char *file;
+    int r;
+
+    while (plan->argv[argc])
+        argc++;
+    file = find_file(plan->argv[0]);
+    argv = calloc(argc + 2, sizeof(*argv));
+    if (!file || !argv) {
+        free(file);
+        free(argv);
+        return -ENOMEM;
+    }
+    argv[0] = (char *) "/bin/sh";
+    argv[1] = file;
+    for (size_t i = 1; i < argc; i++)
+        argv[i + 1] = plan->argv[i];
+    r = -posix_spawn(ret_pid, "/bin/sh", fa, attr, argv, plan->envp ? plan->envp : environ);
+    free(file);
+    free(argv);
+    return r;
 }
 
 /* The dup2s run in order, so a source that is itself a target of an earlier dup2 (a caller
@@ -71,8 +141,8 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    sigset_t empty, all;
-    short flags = POSIX_SPAWN_SETSIGMASK;
+    sigset_t mask, dfl;
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     int high[SPAWN_FDS] = {-1, -1, -1, -1};
     pid_t pid;
     int r;
@@ -83,20 +153,18 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     r = -posix_spawnattr_init(&attr);
     if (r < 0)
         goto out_fa;
-    sigemptyset(&empty);
-    /* Every bit, glibc's 32 and 33 included (see the top): sigfillset() would skip them. */
-    memset(&all, 0xff, sizeof(all));
-    if (!plan->inherit_ignored)
-        flags |= POSIX_SPAWN_SETSIGDEF;
+    /* From the kernel's bits, glibc's 32 and 33 included (see the top). */
+    signals_to_set(plan->sigmask, &mask);
+    signals_to_set(plan->sigdefault, &dfl);
     if (plan->pgid >= 0)
         flags |= POSIX_SPAWN_SETPGROUP;
     r = -posix_spawnattr_setflags(&attr, flags);
     if (r == 0 && plan->pgid >= 0)
         r = -posix_spawnattr_setpgroup(&attr, plan->pgid);
     if (r == 0)
-        r = -posix_spawnattr_setsigmask(&attr, &empty);
-    if (r == 0 && !plan->inherit_ignored)
-        r = -posix_spawnattr_setsigdefault(&attr, &all);
+        r = -posix_spawnattr_setsigmask(&attr, &mask);
+    if (r == 0)
+        r = -posix_spawnattr_setsigdefault(&attr, &dfl);
     if (r == 0)
         r = add_dups(&fa, plan->fds, high);
     if (r == 0 && plan->cwd)
@@ -112,6 +180,8 @@ int spawn_start(const struct spawn_plan *plan, pid_t *ret_pid)
     if (r == 0)
         r = -posix_spawnp(&pid, plan->argv[0], &fa, &attr, plan->argv,
                           plan->envp ? plan->envp : environ);
+    if (r == -ENOEXEC && plan->sh_fallback)
+        r = spawn_script(plan, &fa, &attr, &pid);
     if (r == 0)
         *ret_pid = pid;
     (void) posix_spawnattr_destroy(&attr); /* cannot fail on an initialized attr */

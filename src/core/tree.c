@@ -25,7 +25,7 @@ static char resolve(const struct proc_entry *v, size_t len, char *mark, size_t *
             m = mark[i] == VISITING ? OUT : mark[i];
             break;
         }
-        if (v[i].pid == s->exclude) {
+        if (v[i].pid == s->exclude || (s->spare > 0 && v[i].pid == s->spare)) {
             m = OUT;
             path[n++] = i;
             break;

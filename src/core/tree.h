@@ -13,6 +13,12 @@ struct tree_scope {
     pid_t pgid;    /* the job's process group; 0: none (descendants of root only) */
     pid_t root;    /* every descendant of root belongs to the job */
     pid_t exclude; /* never a member (the supervisor itself), 0 for none */
+    pid_t spare;   /* never a member either, though it may be in the group (pgsup timeout's
+                    * guard, which leads it as coreutils' timeout does); signalled only
+                    * through the group, never with SIGKILL (kill.h). 0 for none */
+    bool nested_jobs; /* kill.h: a graceful signal leaves alone the members that made a group
+                       * of their own in root's session (a nested timeout's tree, a script's
+                       * job), unless they are root's children */
 };
 
 /* Fills ret with the live members of the job seen in snapshot t: processes in the group,

@@ -1,5 +1,5 @@
-/* test_status.c: the exit-status table of pgsup run / pgsup timeout (src/cli/status.c), row by
- * row against coreutils timeout(1): passthrough of the command's code or signal, 124 on the
+/* test_status.c: the exit-status tables of pgsup run and pgsup timeout (src/cli/status.c), row
+ * by row against coreutils timeout(1): passthrough of the command's code or signal, 124 on the
  * deadline, --preserve-status, 137 when the KILL escalation ended the command, 126/127 for
  * exec failures. status_exit() is checked in forked children, since it exits. */
 #include <dirent.h>
@@ -157,6 +157,58 @@ static void test_status_escalated_but_exited_is_124(void **state)
     r.timed_out = true;
     r.escalated = true;
     expect_code(r, false, STATUS_TIMED_OUT);
+}
+
+/* pgsup timeout: what coreutils' timeout (9.1 and later) exits with, run the same way. */
+static void expect_timeout(struct run_result r, bool preserve, bool foreground, int code,
+                           int sig)
+{
+    struct guard_outcome o = {.code = -99, .signal = -99};
+
+    status_from_timeout(&r, preserve, foreground, &o);
+    if (o.code != code || o.signal != sig)
+        fail_msg("exited=%d code=%d signal=%d timed_out=%d escalated=%d preserve=%d "
+                 "foreground=%d: got code %d signal %d, expected code %d signal %d",
+                 r.exited, r.exit_code, r.term_signal, r.timed_out, r.escalated, preserve,
+                 foreground, o.code, o.signal, code, sig);
+}
+
+static void test_status_timeout_as_coreutils(void **state)
+{
+    struct run_result r;
+
+    (void) state;
+    for (int fg = 0; fg <= 1; fg++) {
+        /* No deadline: the command's code or death passes through. */
+        expect_timeout(exited(3), false, fg, 3, 0);
+        expect_timeout(signalled(SIGUSR1), true, fg, 0, SIGUSR1);
+        /* The deadline: 124, or with -p the code, or 128 + N as an exit code (coreutils does
+         * not mimic a death once it timed out). */
+        r = exited(0);
+        r.timed_out = true;
+        expect_timeout(r, false, fg, STATUS_TIMED_OUT, 0);
+        expect_timeout(r, true, fg, 0, 0);
+        r = signalled(SIGTERM);
+        r.timed_out = true;
+        expect_timeout(r, false, fg, STATUS_TIMED_OUT, 0);
+        expect_timeout(r, true, fg, 128 + SIGTERM, 0);
+        /* -s KILL: told as 137 even without -p (--foreground's case; without it coreutils
+         * dies of its own KILL first, escalated below). */
+        r = signalled(SIGKILL);
+        r.timed_out = true;
+        expect_timeout(r, false, fg, 128 + SIGKILL, 0);
+    }
+    /* Our KILL went out while the command ran: coreutils dies of it, unless --foreground
+     * (then only the command got it): 137 as a code; a forwarded signal's -k grace counts as
+     * a timeout there. */
+    r = signalled(SIGKILL);
+    r.escalated = true;
+    expect_timeout(r, false, false, 0, SIGKILL);
+    expect_timeout(r, true, false, 0, SIGKILL);
+    expect_timeout(r, false, true, 128 + SIGKILL, 0);
+    r = exited(0);
+    r.escalated = true;
+    expect_timeout(r, false, true, STATUS_TIMED_OUT, 0);
 }
 
 static void test_status_spawn_enoent_is_127(void **state)
@@ -318,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_status_timed_out_preserve_status_keeps_own),
         cmocka_unit_test(test_status_escalated_kill_is_signal_kill),
         cmocka_unit_test(test_status_escalated_but_exited_is_124),
+        cmocka_unit_test(test_status_timeout_as_coreutils),
         cmocka_unit_test(test_status_spawn_enoent_is_127),
         cmocka_unit_test(test_status_spawn_cannot_execute_is_126),
         cmocka_unit_test(test_status_spawn_enotdir_is_126),
