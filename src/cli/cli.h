@@ -15,6 +15,16 @@ enum {
     STATUS_NOT_FOUND = 127,   /* the command was not found */
 };
 
+/* Exit statuses of pgsup ctl: supervisorctl's (LSB's) where it has them, 125 as the other
+ * faces when the daemon cannot be asked (README "pgsup ctl"). */
+enum {
+    CTL_ERROR = 1,        /* the daemon reported an error (a line "error: ...") */
+    CTL_USAGE = 2,        /* bad usage: no request, an unknown option (LSB "invalid args") */
+    CTL_NOT_RUNNING = 3,  /* status: a job shown is STOPPED, EXITED or FATAL */
+    CTL_UNKNOWN = 4,      /* status: a name means no job, or the daemon cannot be asked */
+    CTL_PID_STOPPED = 7,  /* pid NAME: the job does not run (LSB "program is not running") */
+};
+
 /* One command to supervise, as the option parsers fill it. */
 struct cli_job {
     char **argv;

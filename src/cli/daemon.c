@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@
 #include "daemon/state.h"
 #include "daemon/supervisor.h"
 #include "daemon/trust.h"
+#include "daemon/update.h"
 #include "cli.h"
 
 #define RECOVER_LIMIT_S 30.0
@@ -67,10 +70,13 @@ struct daemon {
 };
 
 static const char usage[] =
-    "Usage: pgsup daemon [-c FILE]\n"
+    "Usage: pgsup daemon [--check] [-c FILE]\n"
     "Supervise the jobs of a config file, in the foreground, until SIGTERM or SIGINT.\n"
     "\n"
     "  -c, --config=FILE  the config file (default " "/etc/pgsup.conf" ")\n"
+    "      --check        read and check the config file (includes, users, log and socket\n"
+    "                     directories), print its errors and warnings, or its jobs; start\n"
+    "                     nothing; exit 0 if the daemon would take it, else 1\n"
     "  -h, --help         show this help\n"
     "\n"
     "SIGHUP reloads the config file; SIGUSR2 reopens the log files. Control it with pgsup ctl.\n";
@@ -193,9 +199,9 @@ static int op_terminate(struct job *job, int sig, double grace_s, void *userdata
     return runner_terminate(job, sig, grace_s, &((struct daemon *) userdata)->runner);
 }
 
-static int op_signal(struct job *job, int sig, void *userdata)
+static int op_signal(struct job *job, int sig, bool tree, void *userdata)
 {
-    return runner_signal(job, sig, &((struct daemon *) userdata)->runner);
+    return runner_signal(job, sig, tree, &((struct daemon *) userdata)->runner);
 }
 
 static void op_forget(struct job *job, void *userdata)
@@ -236,7 +242,7 @@ static void reload(struct daemon *d, struct control_conn *conn)
                                                 .message = "socket= and state= changes take "
                                                            "effect at the next start"},
                           &w);
-    r = supervisor_apply(d->sup, c, &diff);
+    r = supervisor_apply(d->sup, c, NULL, &diff);
     if (r < 0) {
         log_msg("reload: %s; keeping the running config", strerror(-r));
         if (conn)
@@ -252,9 +258,43 @@ static void reload(struct daemon *d, struct control_conn *conn)
     (void) notify_send("READY=1");
 }
 
-static void on_control_reload(struct control_conn *conn, void *userdata)
+/* The requests that read the config file again: reload applies all of it at once (and tells
+ * systemd); the others are supervisorctl's, per group (update.c). */
+static void on_control_config(struct control_conn *conn, const struct request *req,
+                              void *userdata)
 {
-    reload(userdata, conn);
+    struct daemon *d = userdata;
+    struct warn_ctx w = {.conn = conn};
+    struct config *c;
+    char err[2048];
+
+    if (req->verb == REQUEST_RELOAD) {
+        reload(d, conn);
+        return;
+    }
+    if (d->stopping) {
+        control_reply(conn, "error: %s: the daemon is shutting down", request_verb_name(req->verb));
+        return;
+    }
+    if (load(d->config_path, &w, &c, err, sizeof(err)) < 0) {
+        control_reply(conn, "error: %s", err);
+        return;
+    }
+    switch (req->verb) {
+    case REQUEST_AVAIL:
+        update_avail(conn, d->sup, c);
+        config_free(c);
+        break;
+    case REQUEST_REREAD:
+        update_reread(conn, d->sup, c);
+        config_free(c);
+        break;
+    default: /* update, add */
+        raise_fd_limit(c->jobs_len);
+        update_apply(conn, d->sup, c, req->names, req->names_len, req->verb == REQUEST_ADD);
+        state_touch(d);
+        break;
+    }
 }
 
 static void on_drain_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -447,6 +487,53 @@ static int recover(struct daemon *d)
 /* After the last job: orphans adopted meanwhile (as subreaper or PID 1) are descendants of
  * jobs whose supervisors were killed, or, as PID 1, strays of the container; none outlives
  * the daemon. No run is alive now, so reaping everything is safe. */
+/* --check: what the daemon would refuse at its start, without starting or creating
+ * anything: the file (with what it includes), then the directories of the socket and the
+ * state file. The private directory under /tmp may be missing: the daemon makes it. */
+static int check(const char *path)
+{
+    struct config *c = NULL;
+    char err[2048], why[PATH_MAX + 256], *dir = NULL;
+    size_t groups = 0;
+    int r;
+
+    if (load(path, &(struct warn_ctx){0}, &c, err, sizeof(err)) < 0) {
+        log_msg("%s", err);
+        return 1;
+    }
+    if (rundir_default(&dir) < 0) {
+        log_msg("out of memory");
+        config_free(c);
+        return 1;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *file = i == 0 ? c->socket_path : c->state_path;
+        const char *slash = strrchr(file, '/');
+        r = rundir_prepare(file, false, why, sizeof(why));
+        if (r == -ENOENT && slash && strlen(dir) == (size_t) (slash - file) &&
+            strncmp(file, dir, strlen(dir)) == 0 && strncmp(dir, "/tmp/", 5) == 0)
+            r = 0;
+        if (r < 0) {
+            log_msg("%s: cannot keep the %s '%s' there: %s", c->path,
+                    i == 0 ? "control socket" : "state file", file, why);
+            free(dir);
+            config_free(c);
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < c->jobs_len; i++)
+        groups += i == 0 || strcmp(c->jobs[i].group, c->jobs[i - 1].group) != 0;
+    printf("%s: ok, %zu job%s in %zu group%s\n", c->path, c->jobs_len,
+           c->jobs_len == 1 ? "" : "s", groups, groups == 1 ? "" : "s");
+    /* What it would run, in start order, as ctl avail shows it. */
+    for (size_t i = 0; i < c->jobs_len; i++)
+        printf("%-32s %-9s %d:%d\n", c->jobs[i].name, c->jobs[i].autostart ? "auto" : "manual",
+               c->jobs[i].group_priority, c->jobs[i].priority);
+    free(dir);
+    config_free(c);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void kill_adopted(struct daemon *d)
 {
     int n = reaper_count_adopted(&d->reaper);
@@ -461,10 +548,12 @@ int cli_daemon(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct daemon d = {.config_path = "/etc/pgsup.conf", .signal_fd = -1, .lock_fd = -1};
+    bool check_only = false;
     struct config *config = NULL;
     char err[2048];
     sigset_t set;
@@ -475,6 +564,9 @@ int cli_daemon(int argc, char **argv)
         switch (c) {
         case 'c':
             d.config_path = optarg;
+            break;
+        case 'C':
+            check_only = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -491,6 +583,11 @@ int cli_daemon(int argc, char **argv)
         log_msg("daemon: unexpected argument '%s' (see pgsup daemon --help)", argv[optind]);
         return STATUS_FAILED;
     }
+    if (check_only)
+        return check(d.config_path);
+    /* Job output to the daemon's terminal passes through the daemon (logfile.h): with
+     * `stty tostop`, a daemon in the background would be stopped by its own write. */
+    (void) signal(SIGTTOU, SIG_IGN);
     /* Signals are events from here on; the jobs start with an empty mask (spawn.c). */
     sigemptyset(&set);
     for (const int *s = (const int[]){SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2,
@@ -547,7 +644,7 @@ int cli_daemon(int argc, char **argv)
     ev_prepare_init(&d.state_prepare, on_state_prepare);
     d.state_prepare.data = &d;
     state_save(&d); /* this daemon's key and instance, no run yet */
-    r = control_new(d.loop, d.socket_path, d.sup, on_control_reload, &d, &d.control);
+    r = control_new(d.loop, d.socket_path, d.sup, on_control_config, &d, &d.control);
     if (r < 0) {
         log_msg("cannot listen on '%s': %s", d.socket_path, strerror(-r));
         goto out;
@@ -556,7 +653,7 @@ int cli_daemon(int argc, char **argv)
     d.signal_io.data = &d;
     ev_io_start(d.loop, &d.signal_io);
     log_msg("listening on '%s'", d.socket_path);
-    r = supervisor_apply(d.sup, config, NULL);
+    r = supervisor_apply(d.sup, config, NULL, NULL);
     config = NULL; /* the supervisor's now, even on failure */
     if (r < 0) {
         log_msg("cannot start the jobs: %s", strerror(-r));

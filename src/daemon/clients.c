@@ -57,6 +57,24 @@ struct clients {
 
 /* --- replies ------------------------------------------------------------------------------ */
 
+int clients_reply_raw(struct client *client, const char *buf, size_t len)
+{
+    if (client->out_len + len + 1 > client->out_cap) {
+        size_t cap = client->out_cap ? client->out_cap : 4096;
+        char *out;
+        while (cap < client->out_len + len + 1)
+            cap *= 2;
+        out = realloc(client->out, cap);
+        if (!out)
+            return -ENOMEM;
+        client->out = out;
+        client->out_cap = cap;
+    }
+    memcpy(client->out + client->out_len, buf, len);
+    client->out_len += len;
+    return 0;
+}
+
 void clients_vreply(struct client *client, const char *fmt, va_list ap)
 {
     char *line;
@@ -64,22 +82,8 @@ void clients_vreply(struct client *client, const char *fmt, va_list ap)
 
     if (n < 0)
         return; /* out of memory: this line is lost, not the reply */
-    if (client->out_len + (size_t) n + 1 > client->out_cap) {
-        size_t cap = client->out_cap ? client->out_cap : 4096;
-        char *out;
-        while (cap < client->out_len + (size_t) n + 1)
-            cap *= 2;
-        out = realloc(client->out, cap);
-        if (!out) {
-            free(line);
-            return;
-        }
-        client->out = out;
-        client->out_cap = cap;
-    }
-    memcpy(client->out + client->out_len, line, (size_t) n);
-    client->out_len += (size_t) n;
-    client->out[client->out_len++] = '\n';
+    line[n] = '\n'; /* over the NUL: the line goes out with its newline */
+    (void) clients_reply_raw(client, line, (size_t) n + 1); /* the same */
     free(line);
 }
 

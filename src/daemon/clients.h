@@ -15,6 +15,7 @@
 #pragma once
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ev_loop;
 struct clients;
@@ -47,6 +48,10 @@ void clients_reply(struct client *client, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void clients_vreply(struct client *client, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/* Appends len bytes as they are (NULs and all) to the reply. Returns 0 or -ENOMEM (nothing
+ * appended). */
+int clients_reply_raw(struct client *client, const char *buf, size_t len);
 
 /* The reply is complete: it is sent, then the connection closes. client may be freed before
  * this returns. */

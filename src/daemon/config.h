@@ -1,9 +1,10 @@
-/* config.h: the daemon's config file → job specs. INI read with libinih; one [program:NAME]
- * section per job with supervisord's key names, plus a [pgsup] section for the daemon itself.
- * The types are config_spec.h's. config.c puts a config together from config_file.c
- * (reading, diagnostics), config_scope.c (%(name)s), config_value.c and config_words.c
- * (values), config_keys.c and config_program.c (the [program:NAME] keys and the job they
- * make).
+/* config.h: the daemon's config file → job specs. INI read with libinih, in supervisord's
+ * format: [program:NAME] sections (numprocs= jobs each), [group:NAME] programs=, [include]
+ * files=, [supervisord] environment=, plus a [pgsup] section for the daemon itself. The types
+ * are config_spec.h's. config.c puts a config together from config_file.c (reading,
+ * diagnostics), config_include.c ([include]), config_scope.c (%(name)s), config_value.c and
+ * config_words.c (values), config_group.c (which jobs, in which group), config_keys.c and
+ * config_program.c (the [program:NAME] keys and the jobs they make).
  * A file is accepted or refused as a whole: config_load() never returns half a config.
  * Nothing here starts, stops or prints; the supervisor applies a loaded config. */
 #pragma once
@@ -23,6 +24,13 @@ int config_load(const char *path, config_warn_fn *warn, void *userdata, struct c
                 struct config_diag *ret_error);
 
 void config_free(struct config *config);
+
+/* What ctl needs of a config file to reach the daemon, and nothing else: [pgsup] socket=
+ * (with the default when it has none), read from path, or from the files it includes when
+ * path itself does not say. Job sections are not looked at, so a broken one, or an unset
+ * %(ENV_X)s in them, does not keep ctl from the daemon. On success *ret_socket is a new
+ * string (free()). Returns 0, or -EINVAL / -errno with *ret_error as config_load()'s. */
+int config_load_socket(const char *path, char **ret_socket, struct config_diag *ret_error);
 
 /* The job called name, or NULL. */
 const struct config_job *config_find(const struct config *config, const char *name);

@@ -1,18 +1,25 @@
-/* config_file.c: reading one config file. libinih reads the INI text; this file feeds it whole
- * lines while counting them (Debian's libinih passes no line numbers), keeps the sections and
- * keys as written, and records the first error and the warnings of the load. What the keys
- * mean is the other config_* modules' business. */
+/* config_file.c: reading the config files of one load. libinih reads the INI text; this file
+ * feeds it whole lines while counting them (Debian's libinih passes no line numbers), keeps
+ * the sections and keys as written with the file they came from, and records the first error
+ * and the warnings of the load. Which files [include] adds is config_include.c's; what the
+ * keys mean is the other config_* modules' business. */
 #include "config_file.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
+
+#include "core/fd.h"
+#include "config_words.h"
 
 #include <ini.h>
 
@@ -96,7 +103,7 @@ void config_file_vwarn(struct config_file *ld, unsigned line, const char *sectio
     struct warning *w, *more;
     char *message;
 
-    if (ld->r < 0)
+    if (ld->r < 0 || ld->quiet)
         return;
     if (vasprintf(&message, fmt, ap) < 0) {
         config_file_oom(ld);
@@ -110,7 +117,7 @@ void config_file_vwarn(struct config_file *ld, unsigned line, const char *sectio
     }
     ld->warnings = more;
     w = &ld->warnings[ld->warnings_len++];
-    *w = (struct warning){.line = line, .message = message};
+    *w = (struct warning){.file = ld->file, .line = line, .message = message};
     w->section = strdup_or_null(section);
     w->key = strdup_or_null(key);
     if ((section && !w->section) || (key && !w->key))
@@ -133,8 +140,25 @@ static const char *ini_scan(const char *s, const char *chars)
     return s;
 }
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool config_file_section_is_used(const char *name)
+{
+    return has_prefix(name, "program:") || has_prefix(name, "group:") ||
+           strcmp(name, "pgsup") == 0 || strcmp(name, "include") == 0;
+}
+
+static const struct config_source *current_source(const struct config_file *ld)
+{
+    return ld->sources[ld->sources_len - 1];
+}
+
 static int load_add_section(struct config_file *ld, const char *name, size_t len)
 {
+    const struct config_source *src = current_source(ld);
     struct raw_section *more;
     char *copy;
     size_t i;
@@ -142,15 +166,23 @@ static int load_add_section(struct config_file *ld, const char *name, size_t len
     copy = strndup(name, len);
     if (!copy)
         return config_file_oom(ld);
-    /* Python's configparser, and so supervisord, refuses a repeated section too. */
-    for (i = 0; i < ld->sections_len; i++) {
-        if (strcmp(ld->sections[i].name, copy) == 0) {
+    /* supervisord (configparser with strict=False) merges a repeated section, the last key
+     * winning, even across included files. A job or a group defined twice is a mistake
+     * that would run one of them unseen: refused. Each file has an [include] of its own. */
+    for (i = 0; config_file_section_is_used(copy) && i < ld->sections_len; i++) {
+        const struct raw_section *first = &ld->sections[i];
+        if (strcmp(first->name, copy) != 0 ||
+            (strcmp(copy, "include") == 0 && first->src != src))
+            continue;
+        if (first->src == src)
             config_file_fail(ld, ld->lineno, copy, NULL,
-                             "duplicate section [%s] (first on line %u)", copy,
-                             ld->sections[i].line);
-            free(copy);
-            return ld->r;
-        }
+                             "duplicate section [%s] (first on line %u)", copy, first->line);
+        else
+            config_file_fail(ld, ld->lineno, copy, NULL,
+                             "duplicate section [%s] (first in %s:%u)", copy, first->src->path,
+                             first->line);
+        free(copy);
+        return ld->r;
     }
     more = realloc(ld->sections, (ld->sections_len + 1) * sizeof(*more));
     if (!more) {
@@ -158,9 +190,20 @@ static int load_add_section(struct config_file *ld, const char *name, size_t len
         return config_file_oom(ld);
     }
     ld->sections = more;
-    ld->sections[ld->sections_len] = (struct raw_section){.name = copy, .line = ld->lineno};
+    ld->sections[ld->sections_len] =
+        (struct raw_section){.name = copy, .src = src, .line = ld->lineno};
     ld->cur = (long)ld->sections_len++;
     return 0;
+}
+
+const struct raw_entry *config_file_find_key(const struct raw_section *sec, const char *key)
+{
+    const struct raw_entry *found = NULL;
+
+    for (size_t i = 0; i < sec->entries_len; i++)
+        if (strcasecmp(sec->entries[i].key, key) == 0)
+            found = &sec->entries[i];
+    return found;
 }
 
 /* Decides, as libinih's ini_parse_stream() will, what the new physical line is: libinih passes
@@ -261,9 +304,10 @@ static int load_add_entry(struct config_file *ld, const char *key, const char *v
     sec = &ld->sections[ld->cur];
     if (!*key)
         return config_file_fail(ld, ld->lineno, sec->name, NULL, "'=' without a key before it");
-    /* Keys are case-insensitive (configparser lowercases them); a repeated one is an error
-     * there too. */
-    for (i = 0; i < sec->entries_len; i++) {
+    /* Keys are case-insensitive (configparser lowercases them). A repeated one is refused
+     * where pgsup reads it; supervisord takes the last one, which is what the sections pgsup
+     * ignores do here too. */
+    for (i = 0; config_file_section_is_used(sec->name) && i < sec->entries_len; i++) {
         if (strcasecmp(sec->entries[i].key, key) == 0)
             return config_file_fail(ld, ld->lineno, sec->name, key,
                                     "duplicate key (first on line %u)", sec->entries[i].line);
@@ -354,7 +398,7 @@ static void load_setup_inih(void)
     ini_allow_no_value = false;
 }
 
-int config_file_read(struct config_file *ld)
+static int parse_stream(struct config_file *ld)
 {
     int r;
 
@@ -367,6 +411,102 @@ int config_file_read(struct config_file *ld)
     if (r != 0) /* a line libinih refused and the reader did not foresee */
         return config_file_fail(ld, r > 0 ? (unsigned)r : 0, NULL, NULL, "syntax error");
     return 0;
+}
+
+static int add_source(struct config_file *ld, const char *path, const char *abs_path,
+                      unsigned depth, struct config_source **ret)
+{
+    const char *slash = strrchr(abs_path, '/');
+    struct config_source **more, *src = calloc(1, sizeof(*src));
+
+    if (!src)
+        return config_file_oom(ld);
+    src->path = strdup(path);
+    src->dir = strndup(abs_path, slash == abs_path ? 1 : (size_t)(slash - abs_path));
+    src->depth = depth;
+    more = realloc(ld->sources, (ld->sources_len + 1) * sizeof(*more));
+    if (!src->path || !src->dir || !more) {
+        if (more)
+            ld->sources = more;
+        free(src->path);
+        free(src->dir);
+        free(src);
+        return config_file_oom(ld);
+    }
+    ld->sources = more;
+    ld->sources[ld->sources_len++] = src;
+    *ret = src;
+    return 0;
+}
+
+int config_file_read(struct config_file *ld, const char *path, const char *abs_path,
+                     unsigned depth, const struct config_source **ret_src)
+{
+    struct config_source *src = NULL;
+    struct stat st;
+    int fd, r;
+
+    *ret_src = NULL;
+    ld->file = path;
+    /* O_NONBLOCK: a FIFO named by an [include] must not hang the load (it is refused by the
+     * caller, which sees S_ISFIFO); the main file may be one (-c <(generate)). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (depth > 0 ? O_NONBLOCK : 0));
+    if (fd < 0)
+        return config_file_fail_errno(ld, -errno, "cannot open: %s", strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        r = -errno;
+        close(fd);
+        return config_file_fail_errno(ld, r, "cannot open: %s", strerror(-r));
+    }
+    for (size_t i = 0; i < ld->sources_len; i++) {
+        if (ld->sources[i]->dev == st.st_dev && ld->sources[i]->ino == st.st_ino) {
+            close(fd);
+            return 0; /* read already: included twice, or a cycle */
+        }
+    }
+    if (depth > 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        return config_file_fail_errno(ld, -EINVAL, "not a regular file");
+    }
+    r = depth > 0 ? fd_set_nonblock(fd, 0) : 0;
+    if (r < 0)
+        config_file_fail_errno(ld, r, "cannot read: %s", strerror(-r));
+    else
+        r = add_source(ld, path, abs_path, depth, &src);
+    if (r < 0) {
+        close(fd);
+        return ld->r;
+    }
+    src->dev = st.st_dev;
+    src->ino = st.st_ino;
+    ld->file = src->path;
+    ld->dir = src->dir;
+    ld->fp = fdopen(fd, "r");
+    if (!ld->fp) {
+        close(fd);
+        return config_file_oom(ld);
+    }
+    ld->lineno = 0;
+    ld->line_len = ld->line_pos = 0;
+    ld->cur = -1;
+    ld->after_key = false;
+    r = parse_stream(ld);
+    fclose(ld->fp);
+    ld->fp = NULL;
+    if (r == 0)
+        *ret_src = src;
+    return r;
+}
+
+void config_file_enter(struct config_file *ld, const struct config_source *src)
+{
+    ld->file = src->path;
+    ld->dir = src->dir;
+}
+
+void config_file_forget_failure(struct config_file *ld)
+{
+    ld->r = 0;
 }
 
 /* A path from the file, made absolute against the file's directory. */
@@ -384,21 +524,13 @@ int config_file_resolve(struct config_file *ld, const char *path, char **ret)
     return 0;
 }
 
-int config_file_open(struct config_file *ld, const char *path, const char *abs_path)
+int config_file_init(struct config_file *ld)
 {
-    const char *slash = strrchr(abs_path, '/');
     struct utsname uts;
 
-    ld->file = path;
     ld->cur = -1;
-    ld->dir = strndup(abs_path, slash == abs_path ? 1 : (size_t)(slash - abs_path));
-    if (!ld->dir)
-        return config_file_oom(ld);
     if (uname(&uts) == 0)
         copy_cut(ld->host, sizeof(ld->host), uts.nodename);
-    ld->fp = fopen(path, "re");
-    if (!ld->fp)
-        return config_file_fail_errno(ld, -errno, "cannot open: %s", strerror(errno));
     return 0;
 }
 
@@ -422,7 +554,13 @@ void config_file_free(struct config_file *ld)
     }
     free(ld->warnings);
     free(ld->line);
-    free(ld->dir);
+    for (i = 0; i < ld->sources_len; i++) {
+        free(ld->sources[i]->path);
+        free(ld->sources[i]->dir);
+        free(ld->sources[i]);
+    }
+    free(ld->sources);
+    config_words_free(ld->env);
     if (ld->fp)
         fclose(ld->fp);
 }
@@ -433,7 +571,7 @@ void config_file_report_warnings(const struct config_file *ld, config_warn_fn *w
 
     for (i = 0; warn && i < ld->warnings_len; i++) {
         struct config_diag d = {
-            .file = ld->file,
+            .file = ld->warnings[i].file,
             .line = ld->warnings[i].line,
             .section = ld->warnings[i].section,
             .key = ld->warnings[i].key,

@@ -321,33 +321,13 @@ static int key_asgroup(struct config_program *pg, const char *v)
     return r;
 }
 
-static int key_numprocs(struct config_program *pg, const char *v)
+/* numprocs=, numprocs_start= and process_name= shape the instances of a section:
+ * config_program.c reads them once, before any instance (the table lists them so that they
+ * are known keys). */
+static int key_shape(struct config_program *pg, const char *v)
 {
-    long n;
-
-    if (config_value_long(v, LONG_MIN, LONG_MAX, &n) < 0 || n != 1)
-        return config_scope_fail(&pg->s,
-                                 "'%s': pgsup runs one process group per [program:x]; only 1 "
-                                 "is accepted",
-                                 v);
-    return 0;
-}
-
-/* Read before the other keys (see program_build()): only checked here. */
-static int key_numprocs_start(struct config_program *pg, const char *v)
-{
-    (void)pg;
-    (void)v;
-    return 0;
-}
-
-static int key_process_name(struct config_program *pg, const char *v)
-{
-    if (strcmp(v, pg->job->name) != 0)
-        config_scope_warn(&pg->s,
-                          "'%s' is ignored: the job is called '%s' after its section, "
-                          "continuing",
-                          v, pg->job->name);
+    (void) pg;
+    (void) v;
     return 0;
 }
 
@@ -397,46 +377,47 @@ static int key_on_leftovers(struct config_program *pg, const char *v)
 }
 
 static const struct config_key program_keys[] = {
-    {"command", key_command, CONFIG_STREAM_NONE},
-    {"directory", key_directory, CONFIG_STREAM_NONE},
-    {"environment", key_environment, CONFIG_STREAM_NONE},
-    {"user", key_user, CONFIG_STREAM_NONE},
-    {"umask", key_umask, CONFIG_STREAM_NONE},
-    {"autostart", key_autostart, CONFIG_STREAM_NONE},
-    {"autorestart", key_autorestart, CONFIG_STREAM_NONE},
-    {"exitcodes", key_exitcodes, CONFIG_STREAM_NONE},
-    {"startsecs", key_startsecs, CONFIG_STREAM_NONE},
-    {"startretries", key_startretries, CONFIG_STREAM_NONE},
-    {"stopsignal", key_stopsignal, CONFIG_STREAM_NONE},
-    {"stopwaitsecs", key_stopwaitsecs, CONFIG_STREAM_NONE},
-    {"priority", key_priority, CONFIG_STREAM_NONE},
-    {"redirect_stderr", key_redirect_stderr, CONFIG_STREAM_NONE},
-    {"stdout_logfile", key_logfile, CONFIG_STREAM_OUT},
-    {"stdout_logfile_maxbytes", key_maxbytes, CONFIG_STREAM_OUT},
-    {"stdout_logfile_backups", key_backups, CONFIG_STREAM_OUT},
-    {"stderr_logfile", key_logfile, CONFIG_STREAM_ERR},
-    {"stderr_logfile_maxbytes", key_maxbytes, CONFIG_STREAM_ERR},
-    {"stderr_logfile_backups", key_backups, CONFIG_STREAM_ERR},
-    {"stopasgroup", key_asgroup, CONFIG_STREAM_NONE},
-    {"killasgroup", key_asgroup, CONFIG_STREAM_NONE},
-    {"numprocs", key_numprocs, CONFIG_STREAM_NONE},
-    {"numprocs_start", key_numprocs_start, CONFIG_STREAM_NONE},
-    {"process_name", key_process_name, CONFIG_STREAM_NONE},
+    {"command", key_command, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"directory", key_directory, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"environment", key_environment, CONFIG_STREAM_NONE, CONFIG_KEY_FIRST},
+    {"user", key_user, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"umask", key_umask, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"autostart", key_autostart, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"autorestart", key_autorestart, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"exitcodes", key_exitcodes, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"startsecs", key_startsecs, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"startretries", key_startretries, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stopsignal", key_stopsignal, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stopwaitsecs", key_stopwaitsecs, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"priority", key_priority, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"redirect_stderr", key_redirect_stderr, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stdout_logfile", key_logfile, CONFIG_STREAM_OUT, CONFIG_KEY_IN_ORDER},
+    {"stdout_logfile_maxbytes", key_maxbytes, CONFIG_STREAM_OUT, CONFIG_KEY_IN_ORDER},
+    {"stdout_logfile_backups", key_backups, CONFIG_STREAM_OUT, CONFIG_KEY_IN_ORDER},
+    {"stderr_logfile", key_logfile, CONFIG_STREAM_ERR, CONFIG_KEY_IN_ORDER},
+    {"stderr_logfile_maxbytes", key_maxbytes, CONFIG_STREAM_ERR, CONFIG_KEY_IN_ORDER},
+    {"stderr_logfile_backups", key_backups, CONFIG_STREAM_ERR, CONFIG_KEY_IN_ORDER},
+    {"stopasgroup", key_asgroup, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"killasgroup", key_asgroup, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"numprocs", key_shape, CONFIG_STREAM_NONE, CONFIG_KEY_SHAPE},
+    {"numprocs_start", key_shape, CONFIG_STREAM_NONE, CONFIG_KEY_SHAPE},
+    {"process_name", key_shape, CONFIG_STREAM_NONE, CONFIG_KEY_SHAPE},
     /* pgsup's own */
-    {"timeout", key_timeout, CONFIG_STREAM_NONE},
-    {"backoff_initial", key_backoff_initial, CONFIG_STREAM_NONE},
-    {"backoff_max", key_backoff_max, CONFIG_STREAM_NONE},
-    {"shell", key_shell, CONFIG_STREAM_NONE},
-    {"on_leftovers", key_on_leftovers, CONFIG_STREAM_NONE},
-    {"allow_insecure_logdir", key_allow_insecure_logdir, CONFIG_STREAM_NONE},
+    {"timeout", key_timeout, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"backoff_initial", key_backoff_initial, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"backoff_max", key_backoff_max, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"shell", key_shell, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"on_leftovers", key_on_leftovers, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"allow_insecure_logdir", key_allow_insecure_logdir, CONFIG_STREAM_NONE,
+     CONFIG_KEY_IN_ORDER},
     /* supervisord's, without a meaning in pgsup */
-    {"stdout_capture_maxbytes", NULL, CONFIG_STREAM_NONE},
-    {"stdout_events_enabled", NULL, CONFIG_STREAM_NONE},
-    {"stdout_syslog", NULL, CONFIG_STREAM_NONE},
-    {"stderr_capture_maxbytes", NULL, CONFIG_STREAM_NONE},
-    {"stderr_events_enabled", NULL, CONFIG_STREAM_NONE},
-    {"stderr_syslog", NULL, CONFIG_STREAM_NONE},
-    {"serverurl", NULL, CONFIG_STREAM_NONE},
+    {"stdout_capture_maxbytes", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stdout_events_enabled", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stdout_syslog", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stderr_capture_maxbytes", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stderr_events_enabled", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"stderr_syslog", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
+    {"serverurl", NULL, CONFIG_STREAM_NONE, CONFIG_KEY_IN_ORDER},
 };
 const struct config_key *config_keys_find(const char *name)
 {

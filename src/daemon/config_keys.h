@@ -18,10 +18,23 @@ struct config_program {
 
 enum config_key_stream { CONFIG_STREAM_NONE, CONFIG_STREAM_OUT, CONFIG_STREAM_ERR };
 
+/* When config_program.c reads a key. */
+enum config_key_when {
+    CONFIG_KEY_IN_ORDER, /* in file order, after the FIRST ones */
+    CONFIG_KEY_FIRST,    /* before the others of an instance: environment=, which the others'
+                          * %(ENV_X)s see */
+    CONFIG_KEY_SHAPE,    /* once per section, before any instance: numprocs=, numprocs_start=,
+                          * process_name= (config_program.c reads them itself) */
+};
+
+/* numprocs= at most: each instance is a job with its own supervisor processes. */
+#define CONFIG_NUMPROCS_MAX 10000
+
 struct config_key {
     const char *name;
     int (*parse)(struct config_program *pg, const char *value); /* NULL: ignored */
     enum config_key_stream stream; /* which config_log a stdout_* / stderr_* key sets */
+    enum config_key_when when;
 };
 
 /* The key called name (any case), or NULL for a key pgsup does not know. */

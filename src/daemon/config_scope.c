@@ -1,6 +1,7 @@
 /* config_scope.c: the diagnostics of one key of the config file, and supervisord's %(name)s
- * expansion (Python's % operator with a mapping) of its value: ENV_X, here, host_node_name,
- * and in [program:x] program_name, group_name, process_num, numprocs. */
+ * expansion (Python's % operator with a mapping) of its value: ENV_X (the program's
+ * environment=, [supervisord]'s, the daemon's), here, host_node_name, and in [program:x]
+ * program_name, group_name, process_num, numprocs. */
 #include "config_scope.h"
 
 #include <ctype.h>
@@ -32,24 +33,43 @@ void config_scope_warn(struct config_scope *s, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The value of KEY in a NULL-ended KEY=VALUE list, or NULL. */
+static const char *env_find(char *const *env, const char *key)
+{
+    size_t len = strlen(key);
+
+    for (; env && *env; env++)
+        if (strncmp(*env, key, len) == 0 && (*env)[len] == '=')
+            return *env + len + 1;
+    return NULL;
+}
+
 /* What %(name)s stands for: 1 with *ret_str (free()), 2 with *ret_num, 0 unknown. */
 static int scope_lookup(struct config_scope *s, const char *name, char **ret_str, long *ret_num)
 {
     const char *v = NULL;
 
-    if (strncmp(name, "ENV_", 4) == 0)
-        v = getenv(name + 4);
-    else if (strcmp(name, "here") == 0)
+    if (strncmp(name, "ENV_", 4) == 0) {
+        /* supervisord's order: the program's environment= over [supervisord]'s, over the
+         * daemon's own environment. */
+        v = env_find(s->env, name + 4);
+        if (!v)
+            v = env_find(s->ld->env, name + 4);
+        if (!v)
+            v = getenv(name + 4);
+    } else if (strcmp(name, "here") == 0)
         v = s->ld->dir;
     else if (strcmp(name, "host_node_name") == 0)
         v = s->ld->host;
-    else if (s->program && (strcmp(name, "program_name") == 0 || strcmp(name, "group_name") == 0))
-        v = s->program; /* supervisord puts each program in a group of its own name */
-    else if (s->program && strcmp(name, "process_num") == 0) {
+    else if (s->program && strcmp(name, "program_name") == 0)
+        v = s->program;
+    else if (s->program && strcmp(name, "group_name") == 0)
+        v = s->group ? s->group : s->program;
+    else if (s->program && s->numbered && strcmp(name, "process_num") == 0) {
         *ret_num = s->process_num;
         return 2;
-    } else if (s->program && strcmp(name, "numprocs") == 0) {
-        *ret_num = 1;
+    } else if (s->program && s->numbered && strcmp(name, "numprocs") == 0) {
+        *ret_num = s->numprocs;
         return 2;
     }
     if (!v)
@@ -101,10 +121,12 @@ static int scope_expand_one(struct config_scope *s, const char **pp, FILE *out)
             r = config_scope_fail(s, "%%(%s)s: environment variable %s is not set", key, key + 4);
         else
             r = config_scope_fail(s, "%%(%s)s: unknown name (known: %s)", key,
-                                  s->program
+                                  !s->program ? "ENV_*, here, host_node_name"
+                                  : s->numbered
                                       ? "ENV_*, here, program_name, group_name, host_node_name, "
                                         "process_num, numprocs"
-                                      : "ENV_*, here, host_node_name");
+                                      : "ENV_*, here, program_name, group_name, host_node_name; "
+                                        "not process_num nor numprocs in numprocs= itself");
         goto fail;
     }
     if (*p == 's') {

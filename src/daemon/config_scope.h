@@ -8,7 +8,12 @@ struct config_scope {
     const struct raw_section *sec;
     const struct raw_entry *e; /* the key being read; NULL: the section itself */
     const char *program;       /* %(program_name)s; NULL outside [program:x] */
-    long process_num;          /* %(process_num)s: numprocs_start, as numprocs is 1 */
+    const char *group;         /* %(group_name)s: the [group:x] of the program, else program */
+    bool numbered;             /* %(process_num)s and %(numprocs)s are known (not while
+                                * numprocs itself is read) */
+    long process_num;          /* %(process_num)s: this instance's number */
+    long numprocs;             /* %(numprocs)s */
+    char *const *env;          /* the program's environment=: %(ENV_X)s sees it first; NULL */
 };
 
 /* An error about the key (or the section) of s; returns the recorded failure. */
@@ -20,6 +25,8 @@ __attribute__((format(printf, 2, 3))) void config_scope_warn(struct config_scope
                                                              const char *fmt, ...);
 
 /* supervisord's expansion of value: %(name)s and %(name)d with an optional '-'/'0' flag and
- * width, %% for a single %. On success *ret is a new string (free()). Returns 0 or the
- * recorded failure (an unknown name, an unset ENV_X, a stray '%'). */
+ * width, %% for a single %. %(ENV_X)s is X of the program's environment=, else of
+ * [supervisord] environment=, else of the daemon's environment. On success *ret is a new
+ * string (free()). Returns 0 or the recorded failure (an unknown name, an unset ENV_X, a
+ * stray '%'). */
 int config_scope_expand(struct config_scope *s, const char *value, char **ret);

@@ -24,12 +24,18 @@ struct config_log {
 };
 
 struct config_job {
-    char *name;         /* from [program:NAME]; [A-Za-z0-9_.-]+ */
+    char *name;         /* supervisord's namespec: PROCESS when it is its own group (a
+                         * [program:NAME] with numprocs=1 and the default process_name),
+                         * else GROUP:PROCESS (numprocs=8: worker:worker_00...) */
+    char *group;        /* the [group:x] that lists the program, else the program's NAME */
+    char *process;      /* process_name expanded for this instance; [A-Za-z0-9_.-]+ */
+    int group_priority; /* [group:x] priority=; the job's own priority outside a [group:x] */
     char **argv;        /* command= split like a POSIX shell word list (no expansion);
                          * with shell=true: {"/bin/sh", "-c", command, NULL} */
     char *command;      /* the command= text as written (for status and diffs) */
     char *directory;    /* NULL: the daemon's cwd */
-    char **environment; /* extra KEY=VALUE entries added to the daemon's env; NULL-ended
+    char **environment; /* extra KEY=VALUE entries added to the daemon's env: [supervisord]
+                         * environment= merged with the program's (which wins); NULL-ended
                          * (never NULL itself: {NULL} when there are none) */
     char *user;         /* NULL: do not change user (needs root otherwise) */
     int umask;          /* -1: inherit */
@@ -58,7 +64,7 @@ struct config {
                               * $XDG_RUNTIME_DIR/pgsup.sock or /tmp/pgsup-UID/pgsup.sock when
                               * not root: rundir.h) */
     char *state_path;        /* [pgsup] state= (default socket path + ".state") */
-    struct config_job *jobs; /* sorted by priority, then name */
+    struct config_job *jobs; /* sorted by group priority, group, priority, then name */
     size_t jobs_len;
 };
 

@@ -268,3 +268,29 @@ fail:
     config_words_free(env.v);
     return r;
 }
+
+int config_value_env_merge(char *const *base, char *const *over, char ***ret)
+{
+    struct env_list env = {0};
+    char *const *lists[] = {base, over};
+
+    if (env_grow(&env) < 0)
+        goto nomem;
+    env.v[0] = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        for (char *const *e = lists[i]; e && *e; e++) {
+            size_t key_len = (size_t)(strchr(*e, '=') - *e);
+            if (env_set(&env, *e, key_len, *e + key_len + 1, strlen(*e + key_len + 1)) < 0)
+                goto nomem;
+        }
+    }
+    free(env.slots);
+    *ret = env.v;
+    return 0;
+nomem:
+    free(env.slots);
+    if (env.v)
+        env.v[env.len] = NULL;
+    config_words_free(env.v);
+    return -ENOMEM;
+}

@@ -20,3 +20,8 @@ int config_value_size(const char *v, size_t *ret);
 /* supervisord's dict_of_key_value_pairs() for environment=: on success *ret is a new
  * NULL-ended KEY=VALUE array (config_words_free()). A bad list is reported through s. */
 int config_value_environment(struct config_scope *s, const char *v, char ***ret);
+
+/* base and then over (NULL-ended KEY=VALUE lists, each with unique keys; NULL is empty) as one
+ * list, a key of over replacing the same key of base, as supervisord's dict.update(). On
+ * success *ret is a new list (config_words_free()). Returns 0 or -ENOMEM. */
+int config_value_env_merge(char *const *base, char *const *over, char ***ret);

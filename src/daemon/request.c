@@ -1,6 +1,7 @@
 /* request.c: parsing the control socket's request lines (request.h). The table below is the
- * grammar: each verb, how many job names it takes, and whether it takes --json or a signal
- * first. What a request does is control.c's. */
+ * grammar: each verb, how many job names it takes, the options it takes (--json, --tree,
+ * tail's -BYTES and --from=), and whether a signal comes first. What a request does is
+ * control.c's. */
 #include "request.h"
 
 #include <errno.h>
@@ -13,23 +14,38 @@
 
 #define BLANKS " \t\r"
 
+/* Options a verb takes before its names. */
+enum {
+    OPT_JSON = 1 << 0,  /* --json */
+    OPT_TREE = 1 << 1,  /* --tree */
+    OPT_TAIL = 1 << 2,  /* -BYTES, --from=OFFSET */
+};
+
 struct verb {
     const char *name;
     size_t names_min;   /* job names needed (SIZE_MAX for names_max: no limit) */
     size_t names_max;
-    bool json;          /* may start with --json */
-    bool signal;        /* starts with a signal */
+    unsigned options;   /* OPT_* */
+    bool signal;        /* a signal comes first, after the options */
     const char *usage;  /* for an error line */
 };
 
 static const struct verb verbs[REQUEST_VERBS] = {
-    [REQUEST_STATUS] = {"status", 0, SIZE_MAX, true, false, "status [--json] [NAME...]"},
-    [REQUEST_START] = {"start", 1, SIZE_MAX, false, false, "start NAME...|all"},
-    [REQUEST_STOP] = {"stop", 1, SIZE_MAX, false, false, "stop NAME...|all"},
-    [REQUEST_RESTART] = {"restart", 1, SIZE_MAX, false, false, "restart NAME...|all"},
-    [REQUEST_SIGNAL] = {"signal", 1, SIZE_MAX, false, true,
-                        "signal SIG NAME...|all (SIG: TERM, HUP, 10...)"},
-    [REQUEST_RELOAD] = {"reload", 0, 0, false, false, "reload"},
+    [REQUEST_STATUS] = {"status", 0, SIZE_MAX, OPT_JSON, false, "status [--json] [NAME...]"},
+    [REQUEST_START] = {"start", 1, SIZE_MAX, 0, false, "start NAME...|all"},
+    [REQUEST_STOP] = {"stop", 1, SIZE_MAX, 0, false, "stop NAME...|all"},
+    [REQUEST_RESTART] = {"restart", 1, SIZE_MAX, 0, false, "restart NAME...|all"},
+    [REQUEST_SIGNAL] = {"signal", 1, SIZE_MAX, OPT_TREE, true,
+                        "signal [--tree] SIG NAME...|all (SIG: TERM, HUP, 10...)"},
+    [REQUEST_RELOAD] = {"reload", 0, 0, 0, false, "reload"},
+    [REQUEST_TAIL] = {"tail", 1, 2, OPT_TAIL, false, "tail [-BYTES] NAME [stdout|stderr]"},
+    [REQUEST_PID] = {"pid", 0, SIZE_MAX, 0, false, "pid [NAME...|all]"},
+    [REQUEST_CLEAR] = {"clear", 1, SIZE_MAX, 0, false, "clear NAME...|all"},
+    [REQUEST_AVAIL] = {"avail", 0, 0, 0, false, "avail"},
+    [REQUEST_REREAD] = {"reread", 0, 0, 0, false, "reread"},
+    [REQUEST_UPDATE] = {"update", 0, SIZE_MAX, 0, false, "update [NAME...|all]"},
+    [REQUEST_ADD] = {"add", 1, SIZE_MAX, 0, false, "add NAME..."},
+    [REQUEST_REMOVE] = {"remove", 1, SIZE_MAX, 0, false, "remove NAME..."},
 };
 
 const char *request_verb_name(enum request_verb verb)
@@ -85,10 +101,26 @@ int request_parse(char *line, struct request *ret, char *err, size_t err_len)
     r.names = calloc(words, sizeof(*r.names));
     if (!r.names)
         return -ENOMEM;
-    w = strtok_r(NULL, BLANKS, &save);
-    if (v->json && w && strcmp(w, "--json") == 0) {
-        r.json = true;
-        w = strtok_r(NULL, BLANKS, &save);
+    r.bytes = REQUEST_TAIL_DEFAULT;
+    /* The options end at the first word that is not one of the verb's (a job may be called
+     * "-x"; a word that is no option where a name cannot be fails as a name would). */
+    for (w = strtok_r(NULL, BLANKS, &save); w && w[0] == '-'; w = strtok_r(NULL, BLANKS, &save)) {
+        char *end;
+        if ((v->options & OPT_JSON) && strcmp(w, "--json") == 0) {
+            r.json = true;
+        } else if ((v->options & OPT_TREE) && strcmp(w, "--tree") == 0) {
+            r.tree = true;
+        } else if ((v->options & OPT_TAIL) && strncmp(w, "--from=", 7) == 0 && w[7]) {
+            r.from = w + 7;
+        } else if ((v->options & OPT_TAIL) && w[1] >= '0' && w[1] <= '9') {
+            errno = 0;
+            unsigned long long n = strtoull(w + 1, &end, 10);
+            if (*end || errno || n > REQUEST_TAIL_MAX)
+                goto usage;
+            r.bytes = (size_t) n;
+        } else {
+            break;
+        }
     }
     if (v->signal) {
         if (!w || signame_parse(w, &r.sig) < 0)
@@ -99,6 +131,12 @@ int request_parse(char *line, struct request *ret, char *err, size_t err_len)
         r.names[r.names_len++] = w;
     if (r.names_len < v->names_min || r.names_len > v->names_max)
         goto usage;
+    if (r.verb == REQUEST_TAIL && r.names_len == 2) {
+        if (strcmp(r.names[1], "stderr") != 0 && strcmp(r.names[1], "stdout") != 0)
+            goto usage;
+        r.err = strcmp(r.names[1], "stderr") == 0;
+        r.names_len = 1;
+    }
     *ret = r;
     return 0;
 usage:

@@ -55,8 +55,8 @@ static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents);
 int runner_init(struct runner *r, struct ev_loop *loop, struct reaper *reaper, const char *key,
                 const char *instance)
 {
-    *r = (struct runner){.loop = loop, .logger = {.loop = loop}, .reaper = reaper,
-                         .devnull_fd = -1};
+    *r = (struct runner){.loop = loop, .reaper = reaper, .devnull_fd = -1};
+    logger_init(&r->logger, loop);
     r->key = strdup(key);
     r->instance = strdup(instance);
     if (getenv("PGSUP_BIN") && asprintf(&r->pgsup_bin, "PGSUP_BIN=%s", getenv("PGSUP_BIN")) < 0)
@@ -84,6 +84,7 @@ void runner_free(struct runner *r)
     fd_close(&r->devnull_fd);
     free(r->pgsup_bin);
     r->key = r->instance = r->pgsup_bin = NULL;
+    logger_free(&r->logger);
 }
 
 static struct jobrun *jobrun_of(struct job *job, struct runner *r)
@@ -153,37 +154,39 @@ void runner_reopen_logs(struct job *job)
     }
 }
 
-/* Keeps the open log file if the spec still names the same file the same way. */
-static int log_open(struct logfile **f, const struct config_log *c, const char *job)
+/* The log of one stream of a job: a file, the daemon's own stdout or stderr (own: AUTO, or
+ * /dev/stdout and /dev/stderr), or nothing (NONE). Keeps the open one if the spec still names
+ * the same destination. */
+static int log_open(struct runner *r, struct logfile **f, const struct config_log *c, int own,
+                    const char *job)
 {
-    int r;
+    int fd_own = c->own_fd ? c->own_fd : own, err;
 
-    if (*f && c->path && strcmp(logfile_path(*f), c->path) == 0)
+    if (*f && (c->path && !c->own_fd ? logfile_path(*f) && strcmp(logfile_path(*f), c->path) == 0
+                                     : !logfile_path(*f) && !c->discard &&
+                                           logfile_own_fd(*f) == fd_own))
         return 0; /* the sizes may differ: the file object keeps the first ones (rare) */
     logfile_unref(*f);
     *f = NULL;
-    if (!c->path || c->discard || c->own_fd)
+    if (c->discard)
         return 0;
-    r = logfile_open(c->path, c->maxbytes, c->backups, f);
-    if (r < 0)
-        log_msg("cannot open log '%s' of '%s': %s", c->path, job, logfile_strerror(r));
-    return r;
+    if (!c->path || c->own_fd)
+        return logfile_open_stream(&r->logger, fd_own, f);
+    err = logfile_open(c->path, c->maxbytes, c->backups, f);
+    if (err < 0)
+        log_msg("cannot open log '%s' of '%s': %s", c->path, job, logfile_strerror(err));
+    return err;
 }
 
-/* The fd a stream of the job writes to: a new pipe into its log file, /dev/null, or the
- * daemon's own fd. *ret_close is set when the fd is ours to close after the spawn. */
-static int stream_fd(struct runner *r, const struct config_log *c, struct logfile *f, int own,
-                     int *ret_fd, int *ret_close)
+/* The fd a stream of the job writes to: a new pipe into its log (a file, or the daemon's own
+ * stream), or /dev/null. *ret_close is set when the fd is ours to close after the spawn. */
+static int stream_fd(struct runner *r, struct logfile *f, int *ret_fd, int *ret_close)
 {
     int fd, err;
 
     *ret_close = -1;
-    if (c->discard) {
-        *ret_fd = r->devnull_fd;
-        return 0;
-    }
     if (!f) {
-        *ret_fd = c->own_fd ? c->own_fd : own;
+        *ret_fd = r->devnull_fd;
         return 0;
     }
     err = logpipe_open(&r->logger, f, &fd);
@@ -209,12 +212,27 @@ static bool env_overridden(const char *entry, char *const *extra)
     return false;
 }
 
+/* supervisord's variables, which programs test for (and its childutils read): what the job
+ * is called and that a supervisor runs it. */
+struct supervisor_env {
+    char enabled[32], process[96], group[96];
+};
+
+static bool env_supervisor_var(const char *entry)
+{
+    return env_key_is(entry, "SUPERVISOR_ENABLED", 18) ||
+           env_key_is(entry, "SUPERVISOR_PROCESS_NAME", 23) ||
+           env_key_is(entry, "SUPERVISOR_GROUP_NAME", 21);
+}
+
 /* The daemon's environment, minus what is the daemon's alone (NOTIFY_SOCKET: a job must not
- * announce readiness for us; an inherited PGSUP_JOB; the PGSUP_BIN we set for our own helpers,
- * replaced by the one we were given, if any), plus environment=, plus the marker.
- * The strings are borrowed: pgsup_start() copies them. */
+ * announce readiness for us; an inherited PGSUP_JOB or SUPERVISOR_*; the PGSUP_BIN we set for
+ * our own helpers, replaced by the one we were given, if any), plus supervisord's
+ * SUPERVISOR_ENABLED, SUPERVISOR_PROCESS_NAME and SUPERVISOR_GROUP_NAME, plus environment=
+ * (which may replace those, as in supervisord), plus the marker. The strings are borrowed:
+ * pgsup_start() copies them. */
 static const char **make_envp(const struct config_job *spec, const char *marker,
-                              const char *pgsup_bin)
+                              const char *pgsup_bin, struct supervisor_env *sv)
 {
     size_t n = 0, extra = 0, i = 0;
     const char **envp;
@@ -223,18 +241,27 @@ static const char **make_envp(const struct config_job *spec, const char *marker,
         n++;
     while (spec->environment && spec->environment[extra])
         extra++;
-    envp = calloc(n + extra + 3, sizeof(*envp));
+    envp = calloc(n + extra + 6, sizeof(*envp));
     if (!envp)
         return NULL;
     for (char **e = environ; *e; e++) {
         if (env_key_is(*e, "NOTIFY_SOCKET", 13) || env_key_is(*e, "PGSUP_BIN", 9) ||
             env_key_is(*e, RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)) ||
-            env_overridden(*e, spec->environment))
+            env_supervisor_var(*e) || env_overridden(*e, spec->environment))
             continue;
         envp[i++] = *e;
     }
     if (pgsup_bin && !env_overridden(pgsup_bin, spec->environment))
         envp[i++] = pgsup_bin;
+    snprintf(sv->enabled, sizeof(sv->enabled), "SUPERVISOR_ENABLED=1");
+    snprintf(sv->process, sizeof(sv->process), "SUPERVISOR_PROCESS_NAME=%s", spec->process);
+    snprintf(sv->group, sizeof(sv->group), "SUPERVISOR_GROUP_NAME=%s", spec->group);
+    {
+        const char *vars[] = {sv->enabled, sv->process, sv->group};
+        for (size_t k = 0; k < 3; k++)
+            if (!env_overridden(vars[k], spec->environment))
+                envp[i++] = vars[k];
+    }
     for (size_t k = 0; k < extra; k++)
         if (!env_key_is(spec->environment[k], RUNNER_MARKER_VAR, strlen(RUNNER_MARKER_VAR)))
             envp[i++] = spec->environment[k];
@@ -403,6 +430,43 @@ static void arm_watchdog(struct jobrun *jr, double after_s)
     ev_timer_start(loop, &jr->watchdog);
 }
 
+/* "cannot start: No such file or directory" does not say what is missing: the command, its
+ * #! interpreter, or directory=, which libpgsup tells apart (-PGSUP_ECWD) without saying why.
+ * The reason for people goes to job->spawn_why. */
+static void spawn_why(struct job *job, const struct config_job *spec, const char *argv0, int err)
+{
+    size_t n = sizeof(job->spawn_why);
+    struct stat st;
+    char *path = NULL;
+
+    if (err == -PGSUP_ECWD) {
+        const char *why = stat(spec->directory, &st) < 0 ? strerror(errno)
+                          : !S_ISDIR(st.st_mode)         ? "not a directory"
+                                                         : "cannot be entered (permission denied)";
+        snprintf(job->spawn_why, n, "directory '%s' (directory=): %s", spec->directory, why);
+        return;
+    }
+    if (err != -ENOENT && err != -EACCES && err != -ENOEXEC)
+        return;
+    if (!strchr(argv0, '/')) {
+        if (err == -ENOENT)
+            snprintf(job->spawn_why, n, "command '%s' not found in PATH", argv0);
+        else
+            snprintf(job->spawn_why, n, "command '%s' (found in PATH): %s", argv0,
+                     strerror(-err));
+        return;
+    }
+    /* A relative path is the job's, from its directory. */
+    if (argv0[0] != '/' && spec->directory && asprintf(&path, "%s/%s", spec->directory, argv0) < 0)
+        path = NULL;
+    if (err == -ENOENT && stat(path ? path : argv0, &st) == 0)
+        snprintf(job->spawn_why, n, "command '%s': its interpreter (the #! line) was not found",
+                 argv0);
+    else
+        snprintf(job->spawn_why, n, "command '%s': %s", argv0, strerror(-err));
+    free(path);
+}
+
 static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
 {
     struct job *job = userdata;
@@ -418,8 +482,11 @@ static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
     /* No result from the supervisor: it died (pgsup.h, pgsup_result.error); another error:
      * the command could not start (its exec failed), reported on the loop since issue 12. */
     e.lost = res->error == -PGSUP_EHELPER;
-    if (res->error < 0 && !e.lost)
+    if (res->error < 0 && !e.lost) {
         e.spawn_error = res->error;
+        /* With user=, setpriv is what pgsup ran: the command's own failures are setpriv's. */
+        spawn_why(job, job->spec, job->spec->user ? "setpriv" : job->spec->argv[0], res->error);
+    }
     e.taken_over = jr->taken_over;
     reaper_disown(jr->runner->reaper, client_helper_pid(p));
     jr->proc = NULL;
@@ -437,6 +504,7 @@ int runner_start(struct job *job, void *userdata)
     struct jobrun *jr = jobrun_of(job, r);
     pgsup_cmd cmd = PGSUP_CMD_INIT;
     const char **envp = NULL, **argv = NULL;
+    struct supervisor_env sv;
     char ids[2][32];
     int out_close = -1, err_close = -1, old_umask = -1, err;
     pgsup_proc *p;
@@ -449,21 +517,28 @@ int runner_start(struct job *job, void *userdata)
     err = user_argv(spec, &argv, ids);
     if (err < 0)
         goto out;
-    err = log_open(&jr->out, &spec->out, job->name);
-    if (err == 0 && !spec->redirect_stderr)
-        err = log_open(&jr->err, &spec->err, job->name);
+    err = log_open(r, &jr->out, &spec->out, STDOUT_FILENO, job->name);
+    if (err < 0 && spec->out.path)
+        snprintf(job->spawn_why, sizeof(job->spawn_why), "log '%s': %s", spec->out.path,
+                 logfile_strerror(err));
+    if (err == 0 && !spec->redirect_stderr) {
+        err = log_open(r, &jr->err, &spec->err, STDERR_FILENO, job->name);
+        if (err < 0 && spec->err.path)
+            snprintf(job->spawn_why, sizeof(job->spawn_why), "log '%s': %s", spec->err.path,
+                     logfile_strerror(err));
+    }
     if (err < 0)
         goto out;
-    envp = make_envp(spec, jr->marker, r->pgsup_bin);
+    envp = make_envp(spec, jr->marker, r->pgsup_bin, &sv);
     if (!envp) {
         err = -ENOMEM;
         goto out;
     }
-    err = stream_fd(r, &spec->out, jr->out, STDOUT_FILENO, &cmd.stdout_fd, &out_close);
+    err = stream_fd(r, jr->out, &cmd.stdout_fd, &out_close);
     if (err == 0 && spec->redirect_stderr)
         cmd.stderr_fd = cmd.stdout_fd;
     else if (err == 0)
-        err = stream_fd(r, &spec->err, jr->err, STDERR_FILENO, &cmd.stderr_fd, &err_close);
+        err = stream_fd(r, jr->err, &cmd.stderr_fd, &err_close);
     if (err < 0)
         goto out;
     cmd.argv = argv ? argv : (const char *const *) spec->argv;
@@ -482,8 +557,10 @@ int runner_start(struct job *job, void *userdata)
     err = pgsup_start(r->loop, &cmd, on_run_exit, job, &p);
     if (old_umask >= 0)
         (void) umask((mode_t) old_umask);
-    if (err < 0)
+    if (err < 0) {
+        spawn_why(job, spec, argv ? argv[0] : spec->argv[0], err);
         goto out;
+    }
     client_set_started(p, on_run_started);
     jr->proc = p;
     jr->taken_over = false;
@@ -520,10 +597,62 @@ int runner_terminate(struct job *job, int sig, double grace_s, void *userdata)
     return pgsup_terminate(jr->proc, grace_s);
 }
 
-int runner_signal(struct job *job, int sig, void *userdata)
+int runner_signal(struct job *job, int sig, bool tree, void *userdata)
 {
     struct jobrun *jr = job->run;
+    struct pin p = PIN_INIT;
+    int r;
 
     (void) userdata;
-    return jr && jr->proc ? pgsup_signal(jr->proc, sig) : -ESRCH;
+    if (!jr || !jr->proc)
+        return -ESRCH;
+    if (tree)
+        return pgsup_signal(jr->proc, sig);
+    /* The command alone, as supervisorctl signals it (gunicorn's and nginx's masters reload
+     * their workers on HUP, USR2; a worker without a handler would die of it). Pinned, then
+     * proven to be the command that was started: the start time recorded at the start, and
+     * its parent, the run's engine (or its group, numbered by the engine, if it was
+     * re-parented). Gone, or never seen (it exited at once): not running. */
+    if (job->pid <= 0 || job->pid_start == 0)
+        return -ESRCH;
+    r = pin_open(job->pid, &p);
+    if (r == 0 && (p.e.start != job->pid_start ||
+                   (p.e.ppid != job->engine_pid && p.e.pgid != job->pgid) ||
+                   !proc_entry_alive(&p.e)))
+        r = -ESRCH;
+    if (r == 0)
+        r = pin_kill(&p, sig);
+    pin_close(&p);
+    return r;
+}
+
+int runner_log_tail(struct job *job, bool err, const char *from, size_t max,
+                    struct logtail *ret)
+{
+    const struct jobrun *jr = job->run;
+    const struct config_log *c = err ? &job->spec->err : &job->spec->out;
+
+    if (c->path && !c->discard && !c->own_fd)
+        return logtail_read_file(c->path, from, max, ret);
+    return logtail_read_ring(jr ? logfile_ring(err ? jr->err : jr->out) : NULL, from, max, ret);
+}
+
+int runner_log_clear(struct job *job)
+{
+    struct jobrun *jr = job->run;
+    const struct config_job *spec = job->spec;
+    struct logfile *files[] = {jr ? jr->out : NULL, jr ? jr->err : NULL};
+    const struct config_log *logs[] = {&spec->out, spec->redirect_stderr ? NULL : &spec->err};
+    int r = 0;
+
+    for (size_t i = 0; i < 2; i++) {
+        int e = 0;
+        if (files[i])
+            e = logfile_clear(files[i]);
+        else if (logs[i] && logs[i]->path && !logs[i]->discard && !logs[i]->own_fd)
+            e = logfile_clear_path(logs[i]->path);
+        if (e < 0 && r == 0)
+            r = e;
+    }
+    return r;
 }

@@ -6,6 +6,7 @@
  * crash recovery looks for), stdout/stderr through pipes into log files, the identity of the
  * run's processes for the state file, and a sweep of the tree if its supervisor is killed. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "logfile.h"
@@ -34,7 +35,7 @@ void runner_free(struct runner *r);
 /* The supervisor_ops functions (userdata: the runner). */
 int runner_start(struct job *job, void *userdata);
 int runner_terminate(struct job *job, int sig, double grace_s, void *userdata);
-int runner_signal(struct job *job, int sig, void *userdata);
+int runner_signal(struct job *job, int sig, bool tree, void *userdata);
 void runner_forget(struct job *job, void *userdata);
 
 /* The marker entry of the job's current (or last) run, "PGSUP_JOB=KEY/NAME/RUN". */
@@ -45,3 +46,14 @@ size_t runner_pipes_open(const struct runner *r);
 
 /* Opens the job's log files again (SIGUSR2, after an external logrotate). */
 void runner_reopen_logs(struct job *job);
+
+/* ctl tail: up to max bytes of the job's stdout (err false) or stderr log, a file or what was
+ * kept of the daemon's own stream, from the offset from (NULL: the last max bytes; see
+ * logtail.h). The caller checks that the stream has a log (not NONE, not redirected).
+ * Returns 0 or -errno. */
+int runner_log_tail(struct job *job, bool err, const char *from, size_t max,
+                    struct logtail *ret);
+
+/* ctl clear: empties the job's log files (rotated ones stay) and its kept output. Returns 0 or
+ * the first -errno. */
+int runner_log_clear(struct job *job);

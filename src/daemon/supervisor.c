@@ -6,7 +6,6 @@
 #include "supervisor.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +119,8 @@ static void describe_exit(struct job *job)
     size_t n = sizeof(job->last_exit);
 
     if (e->spawn_error < 0)
-        snprintf(job->last_exit, n, "cannot start: %s", pgsup_strerror(e->spawn_error));
+        snprintf(job->last_exit, n, "cannot start: %s",
+                 job->spawn_why[0] ? job->spawn_why : pgsup_strerror(e->spawn_error));
     else if (e->taken_over)
         snprintf(job->last_exit, n, "its pgsup supervisor was stopped or stuck; daemon killed "
                                     "it and the tree");
@@ -190,6 +190,7 @@ static void spawn(struct job *job)
     job->state = JOB_STARTING;
     /* Before the call: the ops may report the start from inside it (supervisor_run_started). */
     job->launching = true;
+    job->spawn_why[0] = '\0';
     r = job->sup->ops->start(job, job->sup->userdata);
     if (r < 0) {
         job->launching = false;
@@ -475,10 +476,19 @@ static bool can_start(const struct job *job)
     return table[job->state][JOB_EV_START] != NULL;
 }
 
+/* The levels of starts and stops: the group's priority, then the job's own. */
+static int level_compare(const struct job *a, const struct job *b)
+{
+    if (a->spec->group_priority != b->spec->group_priority)
+        return a->spec->group_priority < b->spec->group_priority ? -1 : 1;
+    if (a->spec->priority != b->spec->priority)
+        return a->spec->priority < b->spec->priority ? -1 : 1;
+    return 0;
+}
+
 static void step_start(struct supervisor *s)
 {
-    bool any = false;
-    int level = INT_MAX;
+    const struct job *low = NULL; /* a queued job of the lowest level */
 
     if (s->queueing)
         return;
@@ -486,20 +496,19 @@ static void step_start(struct supervisor *s)
         struct job *job = s->jobs[i];
         if (job->start_queued && (s->shutting_down || job->leaving || !can_start(job)))
             job->start_queued = false; /* stopped, removed or started meanwhile */
-        if (job->start_queued && job->spec->priority < level) {
-            level = job->spec->priority;
-            any = true;
-        }
+        if (job->start_queued && (!low || level_compare(job, low) < 0))
+            low = job;
     }
-    if (!any)
+    if (!low)
         return;
     for (size_t i = 0; i < s->jobs_len; i++)
-        if (s->jobs[i]->launching && s->jobs[i]->spec->priority < level)
+        if (s->jobs[i]->launching && level_compare(s->jobs[i], low) < 0)
             return; /* a lower level is still starting */
     s->queueing = true;
+    /* A start does not free jobs: low stays valid. */
     for (size_t i = 0; i < s->jobs_len; i++) {
         struct job *job = s->jobs[i];
-        if (!job->start_queued || job->spec->priority != level)
+        if (!job->start_queued || level_compare(job, low) != 0)
             continue;
         job->start_queued = false;
         supervisor_dispatch(job, JOB_EV_START);
@@ -532,11 +541,6 @@ void supervisor_free(struct supervisor *s)
     free(s);
 }
 
-const struct config *supervisor_config(const struct supervisor *s)
-{
-    return s->current ? s->current->config : NULL;
-}
-
 size_t supervisor_count(const struct supervisor *s)
 {
     return s->jobs_len;
@@ -559,8 +563,7 @@ struct job *supervisor_find(const struct supervisor *s, const char *name)
     return NULL;
 }
 
-/* What a job would run with once its pending change is applied. */
-static const struct config_job *target_spec(const struct job *job)
+const struct config_job *supervisor_target_spec(const struct job *job)
 {
     return job->next_spec ? job->next_spec : job->spec;
 }
@@ -605,18 +608,59 @@ static void change_spec(struct job *job, const struct config_job *spec, struct c
     }
 }
 
-int supervisor_apply(struct supervisor *s, struct config *config, struct supervisor_diff *ret)
+static bool in_scope(const struct supervisor_scope *scope, const char *group)
+{
+    if (!scope || !scope->groups)
+        return true;
+    for (size_t i = 0; i < scope->groups_len; i++)
+        if (strcmp(scope->groups[i], group) == 0)
+            return true;
+    return false;
+}
+
+/* supervisord's order, as the config's (config.c): group priority, group, priority, name. */
+static int order_compare(const struct job *a, const struct job *b)
+{
+    const struct config_job *x = supervisor_target_spec(a), *y = supervisor_target_spec(b);
+    int c;
+
+    if (a->leaving != b->leaving)
+        return a->leaving ? 1 : -1; /* the leaving ones last */
+    if (x->group_priority != y->group_priority)
+        return x->group_priority < y->group_priority ? -1 : 1;
+    c = strcmp(x->group, y->group);
+    if (c != 0)
+        return c;
+    if (x->priority != y->priority)
+        return x->priority < y->priority ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* A job of the new list, and whether it starts once the list is in place. */
+struct placed {
+    struct job *job;
+    bool start;
+};
+
+static int placed_compare(const void *a, const void *b)
+{
+    return order_compare(((const struct placed *) a)->job, ((const struct placed *) b)->job);
+}
+
+int supervisor_apply(struct supervisor *s, struct config *config,
+                     const struct supervisor_scope *scope, struct supervisor_diff *ret)
 {
     struct supervisor_diff diff = {0};
     struct config_ref *ref = ref_new(config);
-    size_t n_old = s->jobs_len, n_new = config->jobs_len;
+    size_t n_old = s->jobs_len, n_new = config->jobs_len, len = 0;
     struct job **old = s->jobs, **jobs = calloc(n_new + n_old + 1, sizeof(*jobs));
     struct job **made = calloc(n_new + 1, sizeof(*made));
-    bool *start = calloc(n_new + 1, sizeof(*start)), *kept = calloc(n_old + 1, sizeof(*kept));
-    size_t len = 0;
+    struct placed *placed = calloc(n_new + n_old + 1, sizeof(*placed));
+    bool *kept = calloc(n_old + 1, sizeof(*kept));
+    bool add_only = scope && scope->add_only;
 
     ref_get(ref); /* the supervisor's own reference, taken over below; NULL is fine */
-    if (!ref || !jobs || !made || !start || !kept)
+    if (!ref || !jobs || !made || !placed || !kept)
         goto nomem;
     /* Every allocation first, so that a failure leaves everything as it was. */
     for (size_t i = 0; i < n_new; i++) {
@@ -625,21 +669,27 @@ int supervisor_apply(struct supervisor *s, struct config *config, struct supervi
         for (size_t k = 0; k < n_old && !found; k++)
             found = !kept[k] && strcmp(old[k]->name, spec->name) == 0 &&
                     (kept[k] = true);
-        if (!found && !(made[i] = job_new(s, spec, ref)))
+        if (!found && in_scope(scope, spec->group) && !(made[i] = job_new(s, spec, ref)))
             goto nomem_jobs;
     }
     memset(kept, 0, (n_old + 1) * sizeof(*kept));
     for (size_t i = 0; i < n_new; i++) {
         const struct config_job *spec = &config->jobs[i];
         struct job *job = made[i];
+        bool start = false;
         if (!job) {
-            /* An existing job (a leaving one is revived: never two trees of one name). */
+            /* An existing job (a leaving one is revived: never two trees of one name), or
+             * none (a new job out of scope). */
             size_t k = 0;
-            while (kept[k] || strcmp(old[k]->name, spec->name) != 0)
+            while (k < n_old && (kept[k] || strcmp(old[k]->name, spec->name) != 0))
                 k++;
+            if (k == n_old)
+                continue;
             kept[k] = true;
             job = old[k];
-            if (!job->leaving && config_job_equal(target_spec(job), spec)) {
+            if (!in_scope(scope, spec->group) || (add_only && !job->leaving)) {
+                /* Left as it is, with the spec it has. */
+            } else if (!job->leaving && config_job_equal(supervisor_target_spec(job), spec)) {
                 /* Unchanged: only its spec's home moves to the new config. */
                 if (job->next_spec) {
                     ref_put(job->next_ref);
@@ -653,28 +703,36 @@ int supervisor_apply(struct supervisor *s, struct config *config, struct supervi
                 diff.unchanged++;
             } else {
                 bool revived = job->leaving;
-                change_spec(job, spec, ref, &start[i]);
+                change_spec(job, spec, ref, &start);
                 if (revived)
                     diff.added++;
                 else
                     diff.changed++;
             }
         } else {
-            start[i] = spec->autostart;
+            start = spec->autostart;
             diff.added++;
         }
-        jobs[len++] = job;
+        placed[len++] = (struct placed){.job = job, .start = start};
     }
-    /* Jobs the new config does not have: stopped, and freed once their tree is gone. */
+    /* Jobs the new config does not have: stopped, and freed once their tree is gone (those
+     * out of scope stay). */
     for (size_t k = 0; k < n_old; k++) {
         if (kept[k])
             continue;
+        if (!old[k]->leaving && (add_only || !in_scope(scope, old[k]->spec->group))) {
+            placed[len++] = (struct placed){.job = old[k]};
+            continue;
+        }
         if (!old[k]->leaving)
             diff.removed++;
         old[k]->leaving = true;
         old[k]->start_pending = false;
-        jobs[len++] = old[k];
+        placed[len++] = (struct placed){.job = old[k]};
     }
+    qsort(placed, len, sizeof(*placed), placed_compare);
+    for (size_t i = 0; i < len; i++)
+        jobs[i] = placed[i].job;
     s->jobs = jobs;
     s->jobs_len = len;
     s->jobs_cap = n_new + n_old + 1;
@@ -685,13 +743,13 @@ int supervisor_apply(struct supervisor *s, struct config *config, struct supervi
         if (s->jobs[k]->leaving)
             supervisor_dispatch(s->jobs[k], JOB_EV_STOP);
     /* Starts by priority level (step_start). */
-    for (size_t i = 0; i < n_new; i++)
-        if (start[i] && !s->shutting_down)
-            jobs[i]->start_queued = true;
+    for (size_t i = 0; i < len; i++)
+        if (placed[i].start && !s->shutting_down)
+            placed[i].job->start_queued = true;
     reap_leaving(s);
     step_start(s);
     free(made);
-    free(start);
+    free(placed);
     free(kept);
     if (ret)
         *ret = diff;
@@ -706,9 +764,34 @@ nomem:
         config_free(config);
     free(jobs);
     free(made);
-    free(start);
+    free(placed);
     free(kept);
     return -ENOMEM;
+}
+
+int supervisor_remove(struct supervisor *s, const char *group)
+{
+    size_t w = 0, found = 0;
+
+    for (size_t i = 0; i < s->jobs_len; i++) {
+        const struct job *job = s->jobs[i];
+        if (job->leaving || strcmp(supervisor_target_spec(job)->group, group) != 0)
+            continue;
+        found++;
+        if (!supervisor_settled(job))
+            return -EBUSY;
+    }
+    if (found == 0)
+        return -ENOENT;
+    for (size_t i = 0; i < s->jobs_len; i++) {
+        struct job *job = s->jobs[i];
+        if (!job->leaving && strcmp(supervisor_target_spec(job)->group, group) == 0)
+            job_free(job);
+        else
+            s->jobs[w++] = job;
+    }
+    s->jobs_len = w;
+    return (int) found;
 }
 
 int supervisor_start(struct job *job)
@@ -739,17 +822,12 @@ int supervisor_restart(struct job *job)
     return supervisor_dispatch(job, JOB_EV_START) ? 0 : -EALREADY;
 }
 
-int supervisor_signal(struct job *job, int sig)
+int supervisor_signal(struct job *job, int sig, bool tree)
 {
     if (!job->has_run)
         return -ESRCH;
     job->sent_signal = sig;
-    return job->sup->ops->signal(job, sig, job->sup->userdata);
-}
-
-static int priority(const struct job *job)
-{
-    return job->spec->priority;
+    return job->sup->ops->signal(job, sig, tree, job->sup->userdata);
 }
 
 static void step_stop_all(struct supervisor *s)
@@ -758,16 +836,15 @@ static void step_stop_all(struct supervisor *s)
         return;
     s->stepping = true;
     for (;;) {
-        bool any = false, sent = false;
-        int top = INT_MIN;
+        bool sent = false;
+        const struct job *top = NULL;
         for (size_t i = 0; i < s->jobs_len; i++) {
             if (supervisor_settled(s->jobs[i]))
                 continue;
-            any = true;
-            if (priority(s->jobs[i]) > top)
-                top = priority(s->jobs[i]);
+            if (!top || level_compare(s->jobs[i], top) > 0)
+                top = s->jobs[i];
         }
-        if (!any) {
+        if (!top) {
             void (*done)(void *) = s->all_stopped;
             s->stepping = false;
             s->all_stopped = NULL;
@@ -778,7 +855,8 @@ static void step_stop_all(struct supervisor *s)
         /* The highest unsettled priority; lower ones wait until it is gone. */
         for (size_t i = 0; i < s->jobs_len; i++) {
             struct job *job = s->jobs[i];
-            if (supervisor_settled(job) || priority(job) != top || job->state == JOB_STOPPING)
+            if (supervisor_settled(job) || level_compare(job, top) != 0 ||
+                job->state == JOB_STOPPING)
                 continue;
             sent |= supervisor_dispatch(job, JOB_EV_STOP);
         }

@@ -77,13 +77,15 @@ struct job {
     double delay_s;                  /* the current backoff delay */
     int sent_signal;                 /* last signal sent with supervisor_signal() this run */
     struct job_exit exit;            /* of the last run */
-    char last_exit[128];             /* how the last run ended, for people: "exited 1" */
+    char last_exit[192];             /* how the last run ended, for people: "exited 1" */
     bool has_run;                    /* a run is in progress (from start to its exit) */
     /* Written by the ops' start, read by status and the state file: */
     pid_t pid;                       /* the command, 0 when not running */
     pid_t pgid;                      /* its group (= engine pid), 0 when unknown */
     pid_t engine_pid, guard_pid;
     unsigned long long pid_start, engine_start, guard_start; /* /proc start times */
+    char spawn_why[160];             /* why the last start failed, for people (ops' start
+                                      * may fill it when it fails): "command 'x' not found" */
     double started_mono;             /* when the run started (timer_now()) */
     double started_wall;             /* the same, in seconds since the epoch */
     char run_id[64];                 /* the run's marker suffix */
@@ -98,8 +100,9 @@ struct supervisor_ops {
     /* Sends sig to the whole tree, then SIGKILL after grace_s (0: at once). Returns 0 or
      * -errno (-ESRCH: the run is ending anyway; its exit follows). */
     int (*terminate)(struct job *job, int sig, double grace_s, void *userdata);
-    /* Sends sig to the whole tree. Returns 0 or -errno. */
-    int (*signal)(struct job *job, int sig, void *userdata);
+    /* Sends sig to the run's command, its main process (tree false), or to every process of
+     * its tree. Returns 0 or -errno (-ESRCH: the command is gone). */
+    int (*signal)(struct job *job, int sig, bool tree, void *userdata);
     /* The job's state changed (or it is about to be freed: job->leaving and settled). May be
      * NULL. */
     void (*changed)(struct job *job, enum job_state old, void *userdata);
@@ -121,19 +124,33 @@ struct supervisor *supervisor_new(struct ev_loop *loop, const struct supervisor_
 /* Stops nothing: frees the jobs (call once every job is settled) and the configs. */
 void supervisor_free(struct supervisor *s);
 
-/* Takes config over (it is freed when no job uses it any more) and makes it the current one:
- * new jobs are created and started if autostart, removed ones stopped (and freed once their
- * tree is gone), changed ones (config_job_equal false) stopped and started again with the new
- * spec, unchanged ones left alone. Starts go by priority level: every job of a level at once,
- * the next level once each of them was reported started (or failed). Returns 0 or -ENOMEM
- * (then nothing changed and config is freed). */
-int supervisor_apply(struct supervisor *s, struct config *config, struct supervisor_diff *ret);
+/* Which part of a config supervisor_apply() applies (ctl update NAME..., ctl add NAME). */
+struct supervisor_scope {
+    char *const *groups; /* only jobs of these groups are made, changed or removed; the jobs
+                          * of the others stay as they are */
+    size_t groups_len;
+    bool add_only;       /* only jobs that do not exist are made: nothing changes or goes */
+};
 
-/* The current config. */
-const struct config *supervisor_config(const struct supervisor *s);
+/* Takes config over (it is freed when no job uses it any more): new jobs are created and
+ * started if autostart, removed ones stopped (and freed once their tree is gone), changed
+ * ones (config_job_equal false) stopped and started again with the new spec, unchanged ones
+ * left alone; all of them, or those that scope names (NULL: all). Starts go by priority
+ * level: every job of a level at once, the next level once each of them was reported started
+ * (or failed). Returns 0 or -ENOMEM (then nothing changed and config is freed). */
+int supervisor_apply(struct supervisor *s, struct config *config,
+                     const struct supervisor_scope *scope, struct supervisor_diff *ret);
 
-/* The jobs of the current config in priority order, then jobs still stopping after a reload
- * removed them. */
+/* What the job runs with once a pending change of a reload is applied: its spec's future. */
+const struct config_job *supervisor_target_spec(const struct job *job);
+
+/* Removes the jobs of group (ctl remove): all settled (STOPPED, EXITED or FATAL, no run).
+ * Returns the number removed, -ENOENT (no job of that group), or -EBUSY (one is not
+ * settled: nothing removed). */
+int supervisor_remove(struct supervisor *s, const char *group);
+
+/* The jobs in priority order (group priority, group, priority, name), then jobs still
+ * stopping after a reload removed them. */
 size_t supervisor_count(const struct supervisor *s);
 struct job *supervisor_job(const struct supervisor *s, size_t i);
 struct job *supervisor_find(const struct supervisor *s, const char *name);
@@ -148,8 +165,9 @@ bool supervisor_dispatch(struct job *job, enum job_event event);
 int supervisor_start(struct job *job);
 int supervisor_stop(struct job *job);
 int supervisor_restart(struct job *job);
-/* Sends sig to the job's tree. Returns 0, -ESRCH (not running) or -errno. */
-int supervisor_signal(struct job *job, int sig);
+/* Sends sig to the job's command (tree false: its main process, as supervisorctl does) or to
+ * its whole tree. Returns 0, -ESRCH (not running) or -errno. */
+int supervisor_signal(struct job *job, int sig, bool tree);
 
 /* The ops report the end of a run (its tree is gone): job->exit is set from e. */
 void supervisor_run_exited(struct job *job, const struct job_exit *e);
@@ -158,8 +176,9 @@ void supervisor_run_exited(struct job *job, const struct job_exit *e);
  * priority level waits for that. */
 void supervisor_run_started(struct job *job);
 
-/* Stops every job, highest priority first, each group of equal priority once the previous
- * one is gone, then calls done (from the loop). Nothing is started after this. */
+/* Stops every job, highest priority first (group priority, then the job's), each level of
+ * equal priorities once the previous one is gone, then calls done (from the loop). Nothing is
+ * started after this. */
 void supervisor_stop_all(struct supervisor *s, void (*done)(void *userdata), void *userdata);
 
 /* true once the job is not running and nothing will start it by itself. */

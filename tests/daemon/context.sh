@@ -3,8 +3,8 @@
 # leaks fds: tests/helpers/cleanctx `wrap`, every signal ignored and blocked, 20 fds without
 # CLOEXEC). Its jobs must not inherit any of it, nor their pgsup supervisors: a job checks its
 # own context and its supervisor's (cleanctx clean --ancestors 1: one helper since issue 12);
-# a bash job with traps gets `ctl signal HUP` and a stop by stopsignal=INT, which run its
-# traps (before issue 9 bash started with HUP and INT ignored, could not trap them, and the
+# a bash job with traps gets `ctl signal --tree HUP` and a stop by stopsignal=INT, which run
+# its traps (before issue 9 bash started with HUP and INT ignored, could not trap them, and the
 # stop took stopwaitsecs and a SIGKILL; with SIGCHLD ignored no job ever ended at all).
 # (The INT trap also ends the job's last sleep: one forked after the stop's INT, between the
 # HUP trap and the next wait, would otherwise outlive bash and take the stop to SIGKILL.)
@@ -38,7 +38,9 @@ wait_state clean EXITED
 say "traps of a bash job: HUP by ctl signal, INT by the stop"
 wait_state trap RUNNING
 wait_for "the trap job's start" test -s "$W/up"
-ctl signal HUP trap | grep -q "trap: sent HUP" || fail "ctl signal HUP"
+# --tree: bash's sleep too (bash alone would leave it running: a background job of a script
+# ignores INT, so the stop would wait for stopwaitsecs and KILL)
+ctl signal --tree HUP trap | grep -q "trap: sent HUP" || fail "ctl signal --tree HUP"
 wait_for "the HUP trap" grep -qx hup "$W/sig"
 [ "$(field trap state)" = RUNNING ] || fail "HUP ended the job: $(field trap last_exit)"
 out=$(ctl stop trap)

@@ -87,7 +87,7 @@ if need_root "the private runtime directory, other users' files, a squatted sock
     rm -rf "$priv"
     as_exec "$A" "$PGSUP" daemon -c "$W/a/a.conf" >>"$DAEMON_LOG" 2>&1 &
     DAEMON=$!
-    wait_for "A's daemon" as "$A" "$PGSUP" ctl status
+    wait_for "A's daemon" as "$A" "$PGSUP" ctl pid
     [ "$(stat -c '%F %U %a' "$priv")" = "directory $A 700" ] ||
         fail "the runtime directory is $(stat -c '%F %U %a' "$priv")"
     [ -S "$priv/pgsup.sock" ] || fail "no socket in $priv"
@@ -107,7 +107,7 @@ if need_root "the private runtime directory, other users' files, a squatted sock
     refused as "$A" "$W/a/a.conf" \
         "the directory '$priv' is owned by uid $(id -u "$B"), not by uid $uid_a"
     rc=0
-    as "$A" "$PGSUP" ctl status 2>"$W/err" || rc=$?
+    as "$A" "$PGSUP" ctl stop x 2>"$W/err" || rc=$?
     [ "$rc" -eq 125 ] || fail "B's directory: ctl exited $rc"
     grep -q "is owned by uid $(id -u "$B")" "$W/err" || fail "$(cat "$W/err")"
 

@@ -78,7 +78,9 @@ wait_for() {
     done
 }
 
-daemon_up() { [ -S "$SOCK" ] && ctl status; }
+# daemon_up: the daemon answers (ctl pid prints its pid; ctl status would exit 3 while a job
+# is not running, as supervisorctl's does).
+daemon_up() { [ -S "$SOCK" ] && ctl pid; }
 
 # start_daemon CONF: pgsup daemon in the background, output appended to $DAEMON_LOG.
 start_daemon() {
@@ -112,11 +114,16 @@ check_log() {
 }
 
 # field NAME KEY: one field of a job from status --json (null: empty).
+# ctl status exits 3 when the job is not running (supervisorctl's LSB status): an answer too.
 field() {
-    ctl status --json "$1" | "$PYTHON" -c '
+    local json rc=0
+    json=$(ctl status --json "$1") || rc=$?
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || return "$rc"
+    "$PYTHON" -c '
 import json, sys
 v = json.load(sys.stdin)["jobs"][0][sys.argv[1]]
-print("" if v is None else (" ".join(map(str, v)) if isinstance(v, list) else v))' "$2"
+print("" if v is None else (" ".join(map(str, v)) if isinstance(v, list) else v))' "$2" \
+        <<<"$json"
 }
 
 state_is() { [ "$(field "$1" state)" = "$2" ]; }

@@ -84,7 +84,7 @@ rc=0
 "$PGSUP" daemon -c "$W/misc.conf" 2>"$W/err" || rc=$?
 [ "$rc" -eq 125 ] || fail "a second daemon: exit $rc"
 grep -q "another pgsup daemon uses the state file" "$W/err" || fail "second daemon: $(cat "$W/err")"
-ctl status >/dev/null || fail "the second daemon broke the first one's socket"
+ctl pid >/dev/null || fail "the second daemon broke the first one's socket"
 
 say "timeout= ends the whole tree of a run"
 wait_state short EXITED
@@ -92,7 +92,10 @@ wait_state short EXITED
 absent TREE=short
 
 say "status --json"
-ctl status --json | "$PYTHON" -c '
+# 3: env and short are not running (supervisorctl's LSB status)
+rc=0; ctl status --json >"$W/status.json" || rc=$?
+[ "$rc" -eq 3 ] || fail "status --json: exit $rc"
+"$PYTHON" -c '
 import json, sys
 jobs = {j["name"]: j for j in json.load(sys.stdin)["jobs"]}
 long = jobs["long"]
@@ -101,15 +104,18 @@ assert long["pid"] > 0 and long["pgid"] > 0 and long["engine_pid"] == long["pgid
 assert long["members"] == [long["pid"]], long
 assert long["uptime_s"] >= 0 and long["restarts"] == 0 and long["last_exit"] is None, long
 assert jobs["short"]["pid"] is None and jobs["short"]["members"] == [], jobs["short"]
-' || fail "status --json"
-ctl status | head -1 | grep -q '^NAME  *STATE  *PID  *PGID  *UPTIME  *RESTARTS  *LAST EXIT  *MEMBERS$' ||
-    fail "status header: $(ctl status | head -1)"
+' <"$W/status.json" || fail "status --json"
+ctl status long | head -1 | grep -q '^NAME  *STATE  *PID  *PGID  *UPTIME  *RESTARTS  *LAST EXIT  *MEMBERS$' ||
+    fail "status header: $(ctl status long | head -1)"
 
 say "ctl usage"
 rc=0; ctl frobnicate 2>/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "unknown request: exit $rc"
-rc=0; "$PGSUP" ctl -s "$W/nosuch" status 2>/dev/null || rc=$?
+rc=0; "$PGSUP" ctl -s "$W/nosuch" stop long 2>/dev/null || rc=$?
 [ "$rc" -eq 125 ] || fail "no daemon: exit $rc"
+# status: supervisorctl's LSB "unknown" when the daemon cannot be asked
+rc=0; "$PGSUP" ctl -s "$W/nosuch" status 2>/dev/null || rc=$?
+[ "$rc" -eq 4 ] || fail "no daemon, status: exit $rc"
 rc=0; ctl signal NOPE long 2>/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "bad signal: exit $rc"
 [ "$("$PGSUP" ctl -c "$W/misc.conf" status long | awk 'NR == 2 {print $2}')" = RUNNING ] ||

@@ -45,7 +45,7 @@ grep -q "'tree' stopped (killed by TERM)" "$DAEMON_LOG" || fail "no stop message
 # one too, it only ignores TERM), even the escapees.
 ctl start tree >/dev/null
 wait_for "the whole tree" count_is TREE=tree 8
-ctl signal KILL tree | grep -q "tree: sent KILL" || fail "ctl signal"
+ctl signal --tree KILL tree | grep -q "tree: sent KILL to the whole tree" || fail "ctl signal"
 wait_for "the tree to be gone" count_is TREE=tree 0
 # KILL was sent on request: an expected end, so the job is not restarted (autorestart=unexpected)
 wait_state tree EXITED

@@ -22,117 +22,7 @@
 
 #include "daemon/config.h"
 #include "daemon/config_words.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The directory of this run's files, made by group_setup(). */
-static char tmpdir[] = "/tmp/pgsup-test-config-XXXXXX";
-static unsigned file_count;
-
-/* Warnings as "LINE [SECTION] KEY: MESSAGE" ("-" for a missing section or key). */
-struct warnings {
-    size_t len;
-    char text[32][512];
-};
-
-static void collect_warning(const struct config_diag *d, void *userdata)
-{
-    struct warnings *w = userdata;
-
-    if (strcmp(d->file, "") == 0 || !d->message)
-        fail_msg("warning without file or message");
-    if (w->len < ARRAY_LEN(w->text))
-        snprintf(w->text[w->len], sizeof(w->text[0]), "%u [%s] %s: %s", d->line,
-                 d->section ? d->section : "-", d->key ? d->key : "-", d->message);
-    w->len++;
-}
-
-/* The warning that starts with prefix ("3 [program:x] foo"), or, when prefix does not start
- * with a line number, contains it; else a failure. */
-static const char *find_warning(const struct warnings *w, const char *prefix)
-{
-    bool anywhere = prefix[0] < '0' || prefix[0] > '9';
-    size_t i;
-
-    for (i = 0; i < w->len && i < ARRAY_LEN(w->text); i++) {
-        if (anywhere ? strstr(w->text[i], prefix) != NULL
-                     : strncmp(w->text[i], prefix, strlen(prefix)) == 0)
-            return w->text[i];
-    }
-    for (i = 0; i < w->len && i < ARRAY_LEN(w->text); i++)
-        print_message("  warning: %s\n", w->text[i]);
-    fail_msg("no warning like '%s' among %zu", prefix, w->len);
-    return NULL;
-}
-
-/* Writes text into a new file of tmpdir; returns its path (static until the next call). */
-static const char *write_file_sized(const char *text, size_t len)
-{
-    static char path[PATH_MAX];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/t%u.conf", tmpdir, ++file_count);
-    f = fopen(path, "we");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-static const char *write_file(const char *text)
-{
-    return write_file_sized(text, strlen(text));
-}
-
-static struct config *load_path_ok(const char *path, struct warnings *w)
-{
-    struct config *c = NULL;
-    struct config_diag err = {0};
-    int r;
-
-    if (w)
-        memset(w, 0, sizeof(*w));
-    r = config_load(path, w ? collect_warning : NULL, w, &c, &err);
-    if (r != 0)
-        fail_msg("%s: returned %d: %s:%u [%s] %s: %s", path, r, err.file, err.line,
-                 err.section ? err.section : "-", err.key ? err.key : "-", err.message);
-    assert_non_null(c);
-    return c;
-}
-
-static struct config *load_ok(const char *text, struct warnings *w)
-{
-    return load_path_ok(write_file(text), w);
-}
-
-/* Loads text, which must fail with -EINVAL at line, in section and key (NULL: none), with a
- * message containing part; no config, no warning. */
-static void expect_error(const char *text, unsigned line, const char *section, const char *key,
-                         const char *part)
-{
-    struct config *c = (struct config *) 1;
-    struct config_diag err = {0};
-    struct warnings w = {0};
-    const char *path = write_file(text);
-    int r;
-
-    r = config_load(path, collect_warning, &w, &c, &err);
-    if (r != -EINVAL)
-        fail_msg("returned %d, expected -EINVAL; text:\n%s", r, text);
-    if (c != (struct config *) 1)
-        fail_msg("failed but wrote ret_config");
-    if (w.len != 0)
-        fail_msg("failed but sent %zu warnings (%s)", w.len, w.text[0]);
-    assert_non_null(err.message);
-    if (strcmp(err.file, path) != 0 || err.line != line ||
-        (section ? !err.section || strcmp(err.section, section) != 0 : err.section != NULL) ||
-        (key ? !err.key || strcmp(err.key, key) != 0 : err.key != NULL) ||
-        !strstr(err.message, part))
-        fail_msg("got %s:%u [%s] %s: '%s'\nexpected %s:%u [%s] %s: '...%s...'\ntext:\n%s",
-                 err.file, err.line, err.section ? err.section : "(null)",
-                 err.key ? err.key : "(null)", err.message, path, line,
-                 section ? section : "(null)", key ? key : "(null)", part, text);
-}
+#include "configtest.h"
 
 /* One [program:x] with command=/bin/true and then the line key_line (line 3). */
 static const struct config_job *load_one_key(const char *key_line, struct config **ret,
@@ -154,23 +44,6 @@ static void expect_key_error(const char *key_line, const char *key, const char *
     expect_error(text, 3, "program:x", key, part);
 }
 
-static void expect_argv(char *const *argv, const char *const *want)
-{
-    size_t i;
-
-    assert_non_null(argv);
-    for (i = 0; want[i]; i++) {
-        if (!argv[i])
-            fail_msg("argv has %zu words, expected more ('%s')", i, want[i]);
-        if (strcmp(argv[i], want[i]) != 0)
-            fail_msg("argv[%zu] = '%s', expected '%s'", i, argv[i], want[i]);
-    }
-    if (argv[i])
-        fail_msg("argv has an extra word '%s' at %zu", argv[i], i);
-}
-
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static void expect_split(const char *line, const char *const *want)
 {
     char **argv = NULL;
@@ -191,14 +64,6 @@ static void expect_split_einval(const char *line)
         fail_msg("'%s': returned %d, expected -EINVAL", line ? line : "(null)", r);
     if (argv != (char **) 1)
         fail_msg("'%s': failed but wrote ret_argv", line ? line : "(null)");
-}
-
-static char *path_in_tmp(const char *rel)
-{
-    char *p;
-
-    assert_true(asprintf(&p, "%s/%s", tmpdir, rel) > 0);
-    return p;
 }
 
 /* ---- defaults and every key ----------------------------------------------------------- */
@@ -392,9 +257,10 @@ static void test_config_bad_values(void **state)
         {"stderr_logfile_backups = x", "stderr_logfile_backups", "not a count"},
         {"stopasgroup = perhaps", "stopasgroup", "not a boolean"},
         {"killasgroup = 2", "killasgroup", "not a boolean"},
-        {"numprocs = 2", "numprocs", "only 1 is accepted"},
-        {"numprocs = 0", "numprocs", "only 1 is accepted"},
-        {"numprocs = many", "numprocs", "only 1 is accepted"},
+        {"numprocs = 2", "numprocs", "needs %(process_num) in process_name="},
+        {"numprocs = -1", "numprocs", "not a number of processes (0 to 10000)"},
+        {"numprocs = 10001", "numprocs", "not a number of processes (0 to 10000)"},
+        {"numprocs = many", "numprocs", "not a number of processes"},
         {"numprocs_start = -1", "numprocs_start", "not a count"},
         {"timeout = 5x", "timeout", "not a duration"},
         {"timeout = -1", "timeout", "not a duration"},
@@ -707,9 +573,15 @@ static void test_config_logdir_writable_by_others_is_refused(void **state)
         (void) load_one_key("stdout_logfile = grp/x.log", &c, NULL); /* fails if refused */
         config_free(c);
     }
-    /* a directory that does not exist: the job's start says so, not the load */
-    (void) load_one_key("stdout_logfile = nosuchdir/x.log", &c, NULL);
-    config_free(c);
+    /* a directory that does not exist: refused at load, as supervisord refuses it (and so
+     * does allow_insecure_logdir, which is about who may write it) */
+    expect_key_error("stdout_logfile = nosuchdir/x.log", "stdout_logfile",
+                     "the directory '/tmp/pgsup-test-config-");
+    expect_key_error("stderr_logfile = nosuchdir/x.log", "stderr_logfile", "/nosuchdir' does "
+                     "not exist");
+    snprintf(text, sizeof(text), "[program:x]\ncommand = /bin/true\nstdout_logfile = nosuchdir/x.log\n"
+                                 "allow_insecure_logdir = true\n");
+    expect_error(text, 3, "program:x", "stdout_logfile", "does not exist");
     assert_int_equal(rmdir(pub), 0);
     assert_int_equal(rmdir(grp), 0);
     free(pub);
@@ -720,9 +592,10 @@ static void test_config_relative_paths_follow_the_file(void **state)
 {
     struct config *c;
     const struct config_job *j;
-    char *want;
+    char *want, *logs = path_in_tmp("logs");
 
     (void) state;
+    assert_int_equal(mkdir(logs, 0755), 0);
     c = load_ok("[pgsup]\nsocket = run/s.sock\n"
                 "[program:x]\ncommand = /bin/true\ndirectory = work\n"
                 "stdout_logfile = logs/%(program_name)s.log\nstderr_logfile = ./e.log\n",
@@ -744,6 +617,8 @@ static void test_config_relative_paths_follow_the_file(void **state)
     assert_string_equal(j->err.path, want);
     free(want);
     config_free(c);
+    assert_int_equal(rmdir(logs), 0);
+    free(logs);
 }
 
 static void test_config_relative_file_path(void **state)
@@ -781,9 +656,10 @@ static void test_config_logfile_tilde(void **state)
     char *old = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
 
     (void) state;
-    setenv("HOME", "/home/pgsup-test", 1);
-    j = load_one_key("stdout_logfile = ~/logs/out.log", &c, NULL);
-    assert_string_equal(j->out.path, "/home/pgsup-test/logs/out.log");
+    setenv("HOME", tmpdir, 1);
+    j = load_one_key("stdout_logfile = ~/out.log", &c, NULL);
+    assert_string_equal(j->out.path + strlen(tmpdir), "/out.log");
+    assert_memory_equal(j->out.path, tmpdir, strlen(tmpdir));
     config_free(c);
     j = load_one_key("stdout_logfile = ~root/out.log", &c, NULL);
     assert_non_null(strstr(j->out.path, "/out.log"));
@@ -872,7 +748,7 @@ static void test_config_warnings(void **state)
                                "a = b\n"                                /* 6 */
                                "[supervisorctl]\n"                      /* 7 */
                                "[include]\n"                            /* 8 */
-                               "files = /etc/supervisor/conf.d/*.conf\n" /* 9 */
+                               "files = nothing-here/*.conf\n"         /* 9 */
                                "[group:g]\n"                            /* 10 */
                                "programs = x\n"                         /* 11 */
                                "[eventlistener:e]\n"                    /* 12 */
@@ -899,12 +775,12 @@ static void test_config_warnings(void **state)
     (void) state;
     c = load_ok(text, &w);
     assert_int_equal(c->jobs_len, 1);
+    assert_string_equal(c->jobs[0].name, "g:x_0");
     find_warning(&w, "1 [supervisord] -: supervisord section ignored");
     find_warning(&w, "3 [unix_http_server] -: supervisord section ignored");
     find_warning(&w, "5 [rpcinterface:supervisor] -: supervisord section ignored");
     find_warning(&w, "7 [supervisorctl] -: supervisord section ignored");
-    find_warning(&w, "8 [include] -: [include] is not supported");
-    find_warning(&w, "10 [group:g] -: [group:x] is not supported");
+    find_warning(&w, "9 [include] files: no file matches '/tmp/pgsup-test-config-");
     find_warning(&w, "12 [eventlistener:e] -: supervisord section ignored");
     find_warning(&w, "13 [inet_http_server] -: supervisord section ignored");
     find_warning(&w, "14 [whatever] -: unknown section ignored");
@@ -916,11 +792,10 @@ static void test_config_warnings(void **state)
     find_warning(&w, "23 [program:x] comand: unknown key ignored");
     find_warning(&w, "24 [program:x] stopasgroup: pgsup always signals the whole process group");
     find_warning(&w, "25 [program:x] killasgroup: pgsup always signals the whole process group");
-    find_warning(&w, "26 [program:x] process_name: 'x_0' is ignored");
     find_warning(&w, "27 [program:x] stderr_capture_maxbytes: supervisord key not used");
     find_warning(&w, "28 [program:x] stderr_events_enabled: supervisord key not used");
     find_warning(&w, "29 [program:x] stdout_syslog: supervisord key not used");
-    assert_int_equal(w.len, 21);
+    assert_int_equal(w.len, 19);
     for (size_t i = 0; i < w.len; i++)
         assert_non_null(strstr(w.text[i], ", continuing"));
     config_free(c);
@@ -930,8 +805,8 @@ static void test_config_no_warnings_for_a_refused_file(void **state)
 {
     (void) state;
     /* expect_error() checks that no warning was sent */
-    expect_error("[supervisord]\n[program:x]\ncommand = /bin/true\nfoo = 1\nnumprocs = 3\n", 5,
-                 "program:x", "numprocs", "only 1");
+    expect_error("[supervisord]\n[program:x]\ncommand = /bin/true\nfoo = 1\nstartsecs = soon\n",
+                 5, "program:x", "startsecs", "not a duration");
 }
 
 static void test_config_warn_may_be_null(void **state)
@@ -1230,6 +1105,9 @@ static void test_config_job_equal(void **state)
         case 27: x.backoff_initial = 2; break;
         case 28: x.backoff_max = 61; break;
         case 29: x.shell = true; break;
+        case 30: x.group = "g"; break;
+        case 31: x.process = "p"; break;
+        case 32: x.group_priority = 1; break;
         default: goto done;
         }
         if (config_job_equal(ja, &x))
@@ -1385,31 +1263,39 @@ static void test_config_example_pgsup_conf(void **state)
     assert_int_equal(w.len, 0);
     assert_string_equal(c->socket_path, "/run/pgsup.sock");
     assert_string_equal(c->state_path, "/run/pgsup.sock.state");
-    assert_int_equal(c->jobs_len, 4);
+    assert_int_equal(c->jobs_len, 5);
     assert_string_equal(c->jobs[0].name, "web");
-    assert_string_equal(c->jobs[1].name, "rotate-report");
+    assert_string_equal(c->jobs[1].name, "batch:rotate-report");
     assert_string_equal(c->jobs[2].name, "database");
-    assert_string_equal(c->jobs[3].name, "worker");
+    assert_string_equal(c->jobs[3].name, "worker:worker_00");
+    assert_string_equal(c->jobs[4].name, "worker:worker_01");
 
     j = config_find(c, "web");
     assert_non_null(j);
     assert_string_equal(j->user, "nobody");
     assert_int_equal(j->umask, 022);
-    assert_string_equal(j->out.path, CONF_DIR "/logs/web.out.log");
+    assert_string_equal(j->out.path, "/var/log/web.out.log");
     assert_int_equal(j->err.maxbytes, 1024 * 1024);
     assert_int_equal(j->exitcodes_len, 2);
-    assert_string_equal(j->environment[0], "PYTHONUNBUFFERED=1");
+    /* [supervisord] environment= first, then the job's own */
+    assert_string_equal(j->environment[0], "APP_ENV=production");
+    assert_string_equal(j->environment[1], "TZ=UTC");
+    assert_string_equal(j->environment[2], "PYTHONUNBUFFERED=1");
 
-    j = config_find(c, "worker");
+    j = config_find(c, "worker:worker_01");
+    assert_string_equal(j->group, "worker");
+    assert_string_equal(j->process, "worker_01");
     expect_argv(j->argv, ARGV("/usr/local/bin/worker", "--queue", "jobs high", "--concurrency",
-                              "4"));
+                              "4", "--id", "1"));
     assert_true(j->timeout == 900);
     assert_true(j->backoff_initial == 0.5);
     assert_true(j->backoff_max == 120);
     assert_true(j->out.discard);
     assert_true(j->redirect_stderr);
 
-    j = config_find(c, "rotate-report");
+    j = config_find(c, "batch:rotate-report");
+    assert_string_equal(j->group, "batch");
+    assert_int_equal(j->group_priority, 500);
     assert_true(j->shell);
     assert_string_equal(j->argv[0], "/bin/sh");
 
@@ -1431,7 +1317,7 @@ static void test_config_example_supervisord_compat(void **state)
     /* priority 999 (default) before 1000, names in order */
     assert_string_equal(c->jobs[0].name, "cron");
     assert_string_equal(c->jobs[1].name, "gunicorn");
-    assert_string_equal(c->jobs[2].name, "nginx");
+    assert_string_equal(c->jobs[2].name, "nginx:nginx_00");
     assert_string_equal(c->jobs[3].name, "celery");
 
     j = config_find(c, "celery");
@@ -1442,7 +1328,7 @@ static void test_config_example_supervisord_compat(void **state)
     assert_true(j->startsecs == 10);
     assert_true(j->stopwaitsecs == 600);
     assert_int_equal(j->autorestart, CONFIG_RESTART_ALWAYS);
-    assert_string_equal(j->err.path, "/var/log/celery/worker.err.log");
+    assert_string_equal(j->err.path, "/var/log/celery-worker.err.log");
     expect_argv(j->environment, ARGV("DJANGO_SETTINGS_MODULE=proj.settings.production",
                                      "PYTHONPATH=/opt/app", "HOME=/opt/app"));
 
@@ -1451,7 +1337,7 @@ static void test_config_example_supervisord_compat(void **state)
     assert_true(j->redirect_stderr);
     assert_string_equal(j->user, "www-data");
 
-    j = config_find(c, "nginx");
+    j = config_find(c, "nginx:nginx_00");
     expect_argv(j->argv, ARGV("/usr/sbin/nginx", "-g", "daemon off;"));
     assert_string_equal(j->out.path, "/dev/stdout");
     assert_int_equal(j->out.maxbytes, 0);
@@ -1465,34 +1351,10 @@ static void test_config_example_supervisord_compat(void **state)
     find_warning(&w, "11 [supervisord] -: supervisord section ignored");
     find_warning(&w, "19 [rpcinterface:supervisor] -: supervisord section ignored");
     find_warning(&w, "22 [supervisorctl] -: supervisord section ignored");
-    find_warning(&w, "[program:nginx] process_name: 'nginx_00' is ignored");
     find_warning(&w, "[program:nginx] stdout_events_enabled: supervisord key not used");
     find_warning(&w, "[program:cron] stdout_capture_maxbytes: supervisord key not used");
-    assert_int_equal(w.len, 7);
+    assert_int_equal(w.len, 6);
     config_free(c);
-}
-
-/* ---- fixtures ---------------------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-    (void) state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void) st;
-    (void) flag;
-    (void) ftw;
-    return remove(path);
-}
-
-static int group_teardown(void **state)
-{
-    (void) state;
-    /* only what this test made, in its own mkdtemp() directory */
-    return nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "daemon/config.h"
+#include "daemon/namespec.h"
 #include "daemon/supervisor.h"
 
 struct fake {
@@ -65,12 +66,13 @@ static int fake_terminate(struct job *job, int sig, double grace_s, void *userda
     return 0;
 }
 
-static int fake_signal(struct job *job, int sig, void *userdata)
+static int fake_signal(struct job *job, int sig, bool tree, void *userdata)
 {
     struct fake *f = userdata;
 
     (void) job;
     (void) sig;
+    (void) tree;
     f->signals++;
     return 0;
 }
@@ -127,7 +129,7 @@ static int teardown(void **state)
 
 static void apply(struct fake *f, const char *text, struct supervisor_diff *diff)
 {
-    assert_int_equal(supervisor_apply(f->sup, load_text(f, text), diff), 0);
+    assert_int_equal(supervisor_apply(f->sup, load_text(f, text), NULL, diff), 0);
 }
 
 static struct job *job(struct fake *f, const char *name)
@@ -259,7 +261,7 @@ static void test_supervisor_autorestart_unexpected(void **state)
     assert_int_equal(job(f, "a")->state, JOB_BACKOFF);
     run_until(f, "a", JOB_RUNNING);
     /* a signal we sent is expected; another is not */
-    assert_int_equal(supervisor_signal(job(f, "a"), SIGHUP), 0);
+    assert_int_equal(supervisor_signal(job(f, "a"), SIGHUP, false), 0);
     assert_int_equal(f->signals, 1);
     end_run(job(f, "a"), -1, SIGHUP, 5);
     assert_int_equal(job(f, "a")->state, JOB_EXITED);
@@ -473,6 +475,148 @@ static void test_supervisor_stop_all_cancels_backoff(void **state)
     assert_int_equal(f->starts, 1);
 }
 
+/* ctl update GROUP: only that group's jobs are made, changed or removed. */
+static void test_supervisor_apply_to_some_groups(void **state)
+{
+    struct fake *f = *state;
+    struct supervisor_diff d;
+    char *only_w[] = {"w"};
+    struct job *a;
+
+    apply(f, "[program:a]\ncommand = sleep 1\nstartsecs = 0\n"
+             "[program:w]\ncommand = sleep 2\nstartsecs = 0\nnumprocs = 2\n"
+             "process_name = w%(process_num)s\n", NULL);
+    a = job(f, "a");
+    pid_t w0 = job(f, "w:w0")->pid;
+    /* a changes, w grows, n is new: only w is applied */
+    assert_int_equal(supervisor_apply(f->sup,
+                                      load_text(f, "[program:a]\ncommand = sleep 9\nstartsecs = 0\n"
+                                                   "[program:w]\ncommand = sleep 2\nstartsecs = 0\n"
+                                                   "numprocs = 3\nprocess_name = w%(process_num)s\n"
+                                                   "[program:n]\ncommand = x\nstartsecs = 0\n"),
+                                      &(struct supervisor_scope){.groups = only_w, .groups_len = 1},
+                                      &d),
+                     0);
+    assert_int_equal(d.added, 1);
+    assert_int_equal(d.unchanged, 2);
+    assert_int_equal(d.changed + d.removed, 0);
+    assert_ptr_equal(job(f, "a"), a);
+    assert_string_equal(a->spec->command, "sleep 1"); /* out of scope: as it was */
+    assert_int_equal(a->state, JOB_RUNNING);
+    assert_null(supervisor_find(f->sup, "n"));
+    assert_int_equal(job(f, "w:w0")->pid, w0);
+    assert_int_equal(job(f, "w:w2")->state, JOB_RUNNING);
+    /* the jobs stay in order: groups by priority, then name */
+    assert_string_equal(supervisor_job(f->sup, 0)->name, "a");
+    assert_string_equal(supervisor_job(f->sup, 3)->name, "w:w2");
+}
+
+/* ctl add GROUP, ctl remove GROUP: a group leaves while stopped, and comes back from the file. */
+static void test_supervisor_add_and_remove(void **state)
+{
+    struct fake *f = *state;
+    static const char text[] = "[program:a]\ncommand = sleep 1\nstartsecs = 0\n"
+                               "[program:b]\ncommand = sleep 2\nstartsecs = 0\n";
+    char *only_b[] = {"b"};
+
+    apply(f, text, NULL);
+    assert_int_equal(supervisor_remove(f->sup, "b"), -EBUSY); /* running */
+    assert_int_equal(supervisor_remove(f->sup, "nope"), -ENOENT);
+    assert_int_equal(supervisor_stop(job(f, "b")), 0);
+    end_run(job(f, "b"), -1, SIGTERM, 1);
+    assert_int_equal(supervisor_remove(f->sup, "b"), 1);
+    assert_null(supervisor_find(f->sup, "b"));
+    assert_int_equal(supervisor_count(f->sup), 1);
+    /* add: only what does not exist is made; a changed a is left alone */
+    assert_int_equal(supervisor_apply(f->sup,
+                                      load_text(f, "[program:a]\ncommand = sleep 9\nstartsecs = 0\n"
+                                                   "[program:b]\ncommand = sleep 2\nstartsecs = 0\n"),
+                                      &(struct supervisor_scope){.groups = only_b, .groups_len = 1,
+                                                                 .add_only = true},
+                                      NULL),
+                     0);
+    assert_int_equal(job(f, "b")->state, JOB_RUNNING);
+    assert_string_equal(job(f, "a")->spec->command, "sleep 1");
+}
+
+/* A [group:x]'s priority orders the stop levels before its jobs' own. */
+static void test_supervisor_stop_all_by_group_priority(void **state)
+{
+    struct fake *f = *state;
+
+    apply(f, "[group:web]\nprograms = front, back\npriority = 50\n"
+             "[program:front]\ncommand = x\nstartsecs = 0\npriority = 2\n"
+             "[program:back]\ncommand = x\nstartsecs = 0\npriority = 1\n"
+             "[program:db]\ncommand = x\nstartsecs = 0\npriority = 100\n", NULL);
+    /* started: web (50) before db (100), back (1) before front (2) in web */
+    assert_int_equal(job(f, "web:back")->pid, 1001);
+    assert_int_equal(job(f, "web:front")->pid, 1002);
+    assert_int_equal(job(f, "db")->pid, 1003);
+    supervisor_stop_all(f->sup, on_all_stopped, f);
+    assert_int_equal(job(f, "db")->state, JOB_STOPPING);
+    assert_int_equal(job(f, "web:front")->state, JOB_RUNNING);
+    end_run(job(f, "db"), -1, SIGTERM, 1);
+    assert_int_equal(job(f, "web:front")->state, JOB_STOPPING);
+    assert_int_equal(job(f, "web:back")->state, JOB_RUNNING);
+    end_run(job(f, "web:front"), -1, SIGTERM, 1);
+    end_run(job(f, "web:back"), -1, SIGTERM, 1);
+    assert_true(f->all_stopped);
+}
+
+/* What ctl's names mean (namespec.c), as supervisorctl reads them. */
+static void test_supervisor_namespecs(void **state)
+{
+    struct fake *f = *state;
+    struct namespec_result r;
+    char buf[256];
+
+    apply(f, "[group:web]\nprograms = app\n"
+             "[program:app]\ncommand = x\nstartsecs = 0\n"
+             "[program:w]\ncommand = x\nstartsecs = 0\nnumprocs = 2\n"
+             "process_name = w%(process_num)s\n"
+             "[program:db]\ncommand = x\nstartsecs = 0\n", NULL);
+    static const struct {
+        const char *names;
+        const char *jobs;    /* selected, in the supervisor's order */
+        const char *unknown;
+    } cases[] = {
+        {"", "db w:w0 w:w1 web:app", ""},
+        {"all", "db w:w0 w:w1 web:app", ""},
+        {"w", "w:w0 w:w1", ""},
+        {"w:*", "w:w0 w:w1", ""},
+        {"w:", "w:w0 w:w1", ""},
+        {"w:w1", "w:w1", ""},
+        {"web:app", "web:app", ""},
+        {"db:db", "db", ""},
+        {"db", "db", ""},
+        {"w:w1 w w:w0", "w:w0 w:w1", ""},
+        {"app", "", "app"},
+        {"w:w7 db nope", "db", "w:w7 nope"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[128], *names[8], *save = NULL;
+        size_t n = 0, len = 0;
+        snprintf(line, sizeof(line), "%s", cases[i].names);
+        for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            names[n++] = w;
+        assert_int_equal(namespec_select(f->sup, names, n, &r), 0);
+        buf[0] = '\0';
+        for (size_t k = 0; k < r.len; k++)
+            len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "",
+                                     r.jobs[k]->name);
+        if (strcmp(buf, cases[i].jobs) != 0)
+            fail_msg("'%s': got '%s', expected '%s'", cases[i].names, buf, cases[i].jobs);
+        len = 0;
+        buf[0] = '\0';
+        for (size_t k = 0; k < r.unknown_len; k++)
+            len += (size_t) snprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "",
+                                     r.unknown[k]);
+        if (strcmp(buf, cases[i].unknown) != 0)
+            fail_msg("'%s': unknown '%s', expected '%s'", cases[i].names, buf, cases[i].unknown);
+        namespec_result_free(&r);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -494,6 +638,10 @@ int main(void)
         T(test_supervisor_stop_all_in_reverse_priority),
         T(test_supervisor_starts_level_by_level),
         T(test_supervisor_stop_all_cancels_backoff),
+        T(test_supervisor_apply_to_some_groups),
+        T(test_supervisor_add_and_remove),
+        T(test_supervisor_stop_all_by_group_priority),
+        T(test_supervisor_namespecs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
