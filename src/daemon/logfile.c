@@ -51,6 +51,7 @@ struct logpipe {
     ev_io io;
     struct logpipe *next_paused;
     bool paused;
+    struct logpipe *next_open, **prev_open; /* in owner->open_pipes */
 };
 
 /* The final component is never followed (a job's owner who can write the log's directory
@@ -326,6 +327,9 @@ static void logpipe_free(struct logpipe *p)
     ev_io_stop(p->owner->loop, &p->io);
     fd_close(&p->fd);
     logfile_unref(p->dest);
+    *p->prev_open = p->next_open;
+    if (p->next_open)
+        p->next_open->prev_open = p->prev_open;
     p->owner->pipes--;
     free(p);
 }
@@ -394,6 +398,11 @@ int logpipe_open(struct logger *lg, struct logfile *dest, int *ret_write_fd)
     ev_io_init(&p->io, on_readable, p->fd, EV_READ);
     p->io.data = p;
     ev_io_start(lg->loop, &p->io);
+    p->next_open = lg->open_pipes;
+    p->prev_open = &lg->open_pipes;
+    if (p->next_open)
+        p->next_open->prev_open = &p->next_open;
+    lg->open_pipes = p;
     lg->pipes++;
     *ret_write_fd = fds[1];
     return 0;
@@ -410,6 +419,8 @@ void logger_init(struct logger *lg, struct ev_loop *loop)
 
 void logger_free(struct logger *lg)
 {
+    while (lg->open_pipes)
+        logpipe_free(lg->open_pipes);
     for (size_t i = 0; i < 3; i++) {
         if (lg->sinks[i].owned)
             fd_close(&lg->sinks[i].fd);

@@ -26,12 +26,14 @@ struct logsink {
 struct logger {
     struct ev_loop *loop;
     size_t pipes;                /* pipes still open: written by logpipe_open and at EOF */
+    struct logpipe *open_pipes;  /* the same pipes, freed by logger_free if a stranger holds
+                                  * one at the daemon's exit (the drain timer gave up) */
     struct logsink sinks[3];     /* [1] stdout, [2] stderr */
 };
 
 void logger_init(struct logger *lg, struct ev_loop *loop);
 
-/* Closes the descriptors of the sinks (call once no stream is left). */
+/* Closes the pipes still open and the descriptors of the sinks (call once no job is left). */
 void logger_free(struct logger *lg);
 
 /* Opens (creates, mode 0644, appending) the file at path. maxbytes 0: never rotate; backups 0:
