@@ -19,11 +19,14 @@
 #   idle       after SETTLE_S, over WINDOW_S: CPU (schedstat, and utime+stime) and
 #              wakeups (voluntary + involuntary context switches, every thread), of the
 #              supervisor process alone and of all its processes: for pgsup the daemon plus,
-#              per job, the guard and the engine of the `pgsup run` that supervises it (libpgsup
-#              starts one per run; they are a real cost and are counted). The jobs themselves are
-#              the same `sleep` for both and are not counted;
+#              per job, the `pgsup run --control-fd` helper that supervises it (libpgsup starts
+#              one per run; a real cost, counted; before issue 12 each was two processes, a guard
+#              and an engine, and both are counted if a binary still makes them). The jobs
+#              themselves are the same `sleep` for both and are not counted;
 #   memory     after the window: RSS and PSS (/proc/PID/smaps_rollup) of the supervisor process
-#              and the sums over all its processes; page tables (VmPTE);
+#              and the sums over all its processes; page tables (VmPTE); PSS + page tables, the
+#              memory the goal compares; and per helper process: PSS, private dirty, page
+#              tables (means);
 #   stop       SIGTERM to the supervisor (--stop ctl: `pgsup ctl stop all` and `supervisorctl
 #              stop all`, then SIGTERM): time until every job is reaped (by the recorded pids
 #              and start times) and until the supervisor exited; the CPU of the supervisor and
@@ -251,14 +254,26 @@ class Pgsup(Supervisor):
         return read(f"{self.dir}/stderr.log").count("' running (up for ")
 
     def classify(self):
-        # daemon -> guard (one per run) -> engine -> the job
+        # daemon -> helper (one per run) -> the job; a binary from before issue 12:
+        # daemon -> guard -> engine -> the job
         kids = {}
+        cmd = {}
         for p in session_members(self.pid):
             st = stat(p)
             if st:
                 kids.setdefault(st["ppid"], []).append(p)
-        guards = kids.get(self.pid, [])
-        engines = [e for g in guards for e in kids.get(g, [])]
+                try:
+                    cmd[p] = read(f"/proc/{p}/cmdline").split("\0")
+                except (FileNotFoundError, ProcessLookupError):
+                    cmd[p] = []
+
+        def is_pgsup(p):
+            return len(cmd.get(p, [])) > 1 and cmd[p][0] == self.pgsup and cmd[p][1] == "run"
+
+        tops = kids.get(self.pid, [])
+        seconds = [e for g in tops for e in kids.get(g, []) if is_pgsup(e)]
+        engines = seconds if seconds else tops
+        guards = tops if seconds else []
         jobs = [j for e in engines for j in kids.get(e, [])]
         return {"jobs": jobs, "helpers": guards + engines, "guards": guards,
                 "engines": engines}
@@ -363,8 +378,9 @@ def measure(sup, args):
     if len(tree["jobs"]) != jobs:
         raise BenchError(f"{sup.name}: {len(tree['jobs'])} jobs in the tree, not {jobs}")
     sup.confirm(tree["jobs"])
-    if isinstance(sup, Pgsup) and (len(tree["guards"]) != jobs or len(tree["engines"]) != jobs):
-        raise BenchError(f"pgsup: {len(tree['guards'])} guards, {len(tree['engines'])} engines "
+    if isinstance(sup, Pgsup) and (len(tree["guards"]) not in (0, jobs) or
+                                   len(tree["engines"]) != jobs):
+        raise BenchError(f"pgsup: {len(tree['guards'])} guards, {len(tree['engines'])} helpers "
                          f"for {jobs} jobs")
     others = set(session_members(sup.pid)) - set(allp) - set(tree["jobs"])
     if others:
@@ -399,6 +415,11 @@ def measure(sup, args):
     r["pss_all"] = sum(m["pss"] for m in mem.values())
     r["private_all"] = sum(m["private"] for m in mem.values())
     r["pte_all"] = sum(m["pte"] for m in mem.values())
+    r["pss_pte_all"] = r["pss_all"] + r["pte_all"]
+    helpers = tree["helpers"]
+    r["per_helper"] = len(helpers) / jobs
+    for k in ("pss", "private", "pte"):
+        r[f"helper_{k}"] = (sum(mem[p][k] for p in helpers) / len(helpers)) if helpers else 0
     mem1 = meminfo()
     r["sys_kernel"] = kernel_kib(mem1) - kernel_kib(mem0)
 
@@ -495,6 +516,13 @@ def report(res, args):
         ("RSS summed over all its processes", "rss_all", mib, False),
         ("private (unshared) memory, all", "private_all", mib, False),
         ("page tables (VmPTE), all", "pte_all", mib, False),
+        ("PSS + page tables, all its processes", "pss_pte_all", mib, True),
+        ("helper processes per job", "per_helper", lambda v: f"{v:g}", True),
+        ("one helper process: PSS (mean)", "helper_pss", lambda v: f"{v:.1f} KiB", False),
+        ("one helper process: private dirty+clean (mean)", "helper_private",
+         lambda v: f"{v:.1f} KiB", False),
+        ("one helper process: page tables (mean)", "helper_pte", lambda v: f"{v:.1f} KiB",
+         False),
         ("kernel memory Δ, system-wide, jobs too (meminfo)", "sys_kernel", mib, False),
         (f"idle wakeups in {w:g} s, supervisor process", "wake_sup", lambda v: f"{v:g}", True),
         (f"idle wakeups in {w:g} s, all its processes", "wake_all", lambda v: f"{v:g}", True),
@@ -524,12 +552,17 @@ def report(res, args):
             target = "info"
             if key.startswith("wake"):
                 target = "0 from pgsup: " + ("met" if p == 0 else "NOT met")
+            goal = {"pss_pte_all": 1.0, "start_s": 0.05, "gone_s": 1.0}.get(key)
+            if goal is not None and s > 0:
+                target = f"<= {goal:g}x: " + ("met" if p / s <= goal else "NOT met")
+            if key == "per_helper":
+                target = "1: " + ("met" if p == 1 else "NOT met")
             rows.append(f"row: | {n:,} idle jobs vs supervisord: {label} | {fmt(p)} | "
                         f"{fmt(s)} | {ratio(p, s)} | {target} |")
     last = res["pgsup"][-1]
     print(f"  pgsup's wakeups by process (last round): daemon {last['wake_sup']}, "
-          f"{last['woke_guards']} of {n} guards ({last['wake_guards']}), "
-          f"{last['woke_engines']} of {n} engines ({last['wake_engines']})")
+          f"{last['woke_guards']} guards ({last['wake_guards']}), "
+          f"{last['woke_engines']} of {n} helpers ({last['wake_engines']})")
     for side in ("pgsup", "supervisord"):
         wk = res[side][-1]["wakers"]
         if wk:

@@ -1,6 +1,7 @@
-/* tree.c: bench-tree N — the process tree of the reap benchmark. Starts N `sleep 1000`
+/* tree.c: bench-tree N REPORT — the process tree of the reap benchmark. Starts N `sleep 1000`
  * children in its own process group (whatever group it was started in), then writes its pgid
- * as a decimal line to fd 3, closes it, and waits to be killed. posix_spawn returns only once
+ * as a decimal line to the file REPORT (the benchmark's pipe, by its /proc name: `pgsup run`
+ * passes its command no fd above 2), and waits to be killed. posix_spawn returns only once
  * the child has exec'd, so when the line arrives the N members exist; the benchmark still
  * checks /proc until all of them sleep. */
 #include <errno.h>
@@ -19,15 +20,16 @@ int main(int argc, char **argv)
     char *sleep_argv[] = {"sleep", "1000", NULL};
     char line[32];
     long n;
-    int len;
+    int len, fd;
 
-    if (argc != 2 || (n = strtol(argv[1], NULL, 10)) < 0 || n > 100000) {
-        fprintf(stderr, "usage: bench-tree N   (reports its pgid on fd 3)\n");
+    if (argc != 3 || (n = strtol(argv[1], NULL, 10)) < 0 || n > 100000) {
+        fprintf(stderr, "usage: bench-tree N REPORT   (reports its pgid to the file REPORT)\n");
         return 2;
     }
-    /* The members must not hold the report pipe open. */
-    if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
-        fprintf(stderr, "bench-tree: fd 3: %s\n", strerror(errno));
+    /* CLOEXEC: the members must not hold the report pipe open. */
+    fd = open(argv[2], O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "bench-tree: %s: %s\n", argv[2], strerror(errno));
         return 2;
     }
     for (long i = 0; i < n; i++) {
@@ -39,9 +41,9 @@ int main(int argc, char **argv)
         }
     }
     len = snprintf(line, sizeof(line), "%d\n", (int) getpgrp());
-    if (write(3, line, (size_t) len) != len)
+    if (write(fd, line, (size_t) len) != len)
         return 1;
-    (void) close(3);
+    (void) close(fd);
     for (;;)
         pause();
 }

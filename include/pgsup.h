@@ -2,16 +2,22 @@
  * process of the command's tree survives (descendants that left its process group with
  * setsid(), double-forked daemons and stopped processes included) and none is left a zombie.
  *
- * How: every run is supervised by a `pgsup run --control-fd` process that libpgsup starts with
- * posix_spawn (so the cost does not grow with the caller's memory) and talks to over a socket.
- * That process is the subreaper of the tree, so nothing can escape it; if the caller dies
- * (even by SIGKILL), the tree is killed: the supervisor watches the caller's pidfd as well as
- * the socket. The library itself installs no signal handler, blocks no signal, changes no
- * signal disposition, never waits on pid -1 and never uses libev's child watchers: it waits on
- * a pidfd with an ev_io, so it works on any libev loop and leaves the caller's other children
- * alone. Every fd it makes is CLOEXEC.
+ * How: every run is supervised by one `pgsup run --control-fd` process that libpgsup starts
+ * with posix_spawn (so the cost does not grow with the caller's memory) and talks to over a
+ * socket. That process is the subreaper of the tree and the command's parent, so nothing can
+ * escape it; the caller is its guard: if the caller dies (even by SIGKILL), the tree is
+ * killed (the supervisor watches the caller's pidfd as well as the socket), and if the
+ * supervisor dies without a result, the library kills what it left before the exit callback:
+ * the command's group, and every process that carries the run's marker, the environment entry
+ * PGSUP_RUN_<16 hex digits>=1 that the library adds to the command's environment (a process
+ * that cleared its environment escapes that). The supervisor runs in the caller's process
+ * group and ignores the signals sent to it: the caller decides. The library itself installs
+ * no signal handler, blocks no signal, changes no signal disposition, never waits on pid -1
+ * and never uses libev's child watchers: it waits on a pidfd with an ev_io, so it works on any
+ * libev loop and leaves the caller's other children alone. Every fd it makes is CLOEXEC.
  *
- * What the command inherits: the environment (envp), the working directory (cwd), the umask,
+ * What the command inherits: the environment (envp, plus the run's marker), the working
+ * directory (cwd), the umask,
  * resource limits, and stdin/stdout/stderr as pgsup_cmd says; nothing else of the caller. No
  * other fd reaches it (nor the supervisor, which gets its control socket only), even one
  * without CLOEXEC. Its signal mask is empty and every signal (1..NSIG-1, realtime ones and
@@ -57,7 +63,8 @@ struct ev_loop; /* only the asynchronous calls need <ev.h> */
 enum {
     PGSUP_ENOHELPER = 10000, /* the installed pgsup binary was not found or is not pgsup */
     PGSUP_EHELPER,           /* the pgsup supervisor process failed: killed or crashed before
-                              * it reported (the tree was killed), or a bad reply */
+                              * it reported (the tree was killed), or a bad reply, or kept
+                              * stopped by its command for 30 s before reporting the start */
     PGSUP_EBADBIN,           /* $PGSUP_BIN does not name a pgsup binary that can run */
     PGSUP_ECWD,              /* cmd.cwd does not exist or cannot be entered */
     PGSUP_EFORKED,           /* the run belongs to another process (a handle kept across fork) */
@@ -115,24 +122,31 @@ typedef struct pgsup_result {
                                * owned by the result (see pgsup_result_free) */
     size_t out_len, err_len;
     bool out_truncated, err_truncated; /* more than capture_max bytes came */
-    int error;                /* 0; or -PGSUP_EHELPER: the supervisor died before it reported
-                               * (it was killed, or crashed), so how the command ended is not
-                               * known; its tree was killed. Only an exit callback sees this:
-                               * pgsup_run() returns the error instead. */
+    int error;                /* 0 when the command ran; else why the run failed: the command
+                               * could not start (-ENOENT: not found; -EACCES, -ENOEXEC...:
+                               * cannot be executed; -EAGAIN: the process limit), reported
+                               * after pgsup_start() returned; -PGSUP_EHELPER: the supervisor
+                               * died before it reported (killed, crashed), so how the command
+                               * ended is not known, and its tree was killed; -PGSUP_EBADBIN or
+                               * -PGSUP_ENOHELPER: the binary started as the supervisor is not
+                               * pgsup. Only an exit callback sees this: pgsup_run() returns
+                               * the error instead. */
 } pgsup_result;
 
 /* One running tree (asynchronous API). */
 typedef struct pgsup_proc pgsup_proc;
 
-/* Called once when the tree is gone and the captures are complete. r is valid until the
- * callback returns, and so is p, which is freed right after; the callback may keep r->out and
- * r->err by setting them to NULL (then free() them itself). */
+/* Called once when the tree is gone and the captures are complete, or when the command could
+ * not start (r->error). r is valid until the callback returns, and so is p, which is freed
+ * right after; the callback may keep r->out and r->err by setting them to NULL (then free()
+ * them itself). */
 typedef void pgsup_exit_cb(pgsup_proc *p, pgsup_result *r, void *userdata);
 
 /* Runs cmd and waits for its whole tree to be gone, on a private event loop. Any thread may
  * call it. On success (the command ran, whatever its status) returns 0 and fills *ret_result,
  * which the caller frees with pgsup_result_free(). Returns -ENOENT if the command was not
- * found, -EACCES/-ENOEXEC/... if it cannot be executed, -PGSUP_ECWD, -PGSUP_ENOHELPER,
+ * found, -EACCES/-ENOEXEC/... if it cannot be executed (the errors pgsup_start() reports
+ * through pgsup_result.error come back here synchronously), -PGSUP_ECWD, -PGSUP_ENOHELPER,
  * -PGSUP_EBADBIN, -PGSUP_EHELPER (also when the supervisor dies during the run), -EINVAL,
  * -ENOMEM; *ret_result is then untouched. Nothing is printed, whatever fails. */
 PGSUP_API int pgsup_run(const pgsup_cmd *cmd, pgsup_result *ret_result);
@@ -140,18 +154,22 @@ PGSUP_API int pgsup_run(const pgsup_cmd *cmd, pgsup_result *ret_result);
 /* Frees out and err and zeroes them. NULL, or a zeroed result, is fine. */
 PGSUP_API void pgsup_result_free(pgsup_result *r);
 
-/* Starts cmd on loop (any libev loop; the caller runs it). Returns 0 and *ret_proc once the
- * command runs (cb will then be called exactly once, from loop), or the same errors as
- * pgsup_run() (cb is then never called). Blocks only until the command is started: a
- * command that stops its pgsup supervisor at once (kill -STOP $PPID) is met by a SIGCONT to
- * the supervisor every second, and after 30 s without a report the supervisor is killed and
- * -PGSUP_EHELPER returned (what the command started may then be left: a host that is a
- * subreaper sweeps it). Call it, and the functions below, from the thread that runs loop.
- * Many runs may share one loop. */
+/* Starts cmd on loop (any libev loop; the caller runs it) and returns without waiting for the
+ * command: 0 and *ret_proc as soon as the run's supervisor process is spawned (cb will then
+ * be called exactly once, from loop, never from inside this call). A command that cannot
+ * start (not found, cannot be executed) is reported through cb, with r->error. Returns
+ * without calling cb what it can tell at once: -PGSUP_ECWD, -PGSUP_ENOHELPER, -PGSUP_EBADBIN
+ * (the supervisor binary cannot be executed), -EAGAIN (no process could be made), -EINVAL,
+ * -ENOMEM. A command that stops its supervisor at once (kill -STOP $PPID), before the start
+ * is reported, is met by a SIGCONT to the supervisor every second, and after 30 s the
+ * supervisor is killed: cb then gets -PGSUP_EHELPER, its tree killed. Call it, and the
+ * functions below, from the thread that runs loop. Many runs may share one loop. */
 PGSUP_API int pgsup_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb,
                           void *userdata, pgsup_proc **ret_proc);
 
-/* The command's pid (its tree's root). */
+/* The command's pid (its tree's root), once the supervisor has reported the start on the
+ * loop; 0 before, and for a command that could not start; -1 for NULL. Requests made before
+ * the start is reported (the three below) are queued and act as soon as the tree exists. */
 PGSUP_API pid_t pgsup_pid(const pgsup_proc *p);
 
 /* Sends sig to every process of the tree (the group, then escapees), without ending the run.

@@ -46,7 +46,7 @@
 
 #define RECOVER_LIMIT_S 30.0
 #define DRAIN_LIMIT_S 5.0
-#define FDS_PER_JOB 6 /* log pipes, control socket, two pidfds of the guard, and some slack */
+#define FDS_PER_JOB 6 /* log pipes, control socket, two pidfds of the helper, and some slack */
 
 struct daemon {
     const char *config_path;
@@ -611,6 +611,13 @@ int cli_daemon(int argc, char **argv)
     /* PID 1 adopts every orphan anyway; elsewhere, become the subreaper of our jobs' trees. */
     if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
         log_msg("cannot become a subreaper: %s, continuing", strerror(errno));
+    /* Each job's helper stays in our process group and must be able to name it (supervise.c).
+     * Started in a PID namespace by a process outside it that kept its group (unshare --pid
+     * --fork), ours is numbered outside (getpgrp() 0): lead one of our own, or every job
+     * would need a guard process besides its helper. */
+    if (getpgrp() == 0 && setpgid(0, 0) < 0)
+        log_msg("cannot make a process group: %s; each job takes two helper processes, "
+                "continuing", strerror(errno));
     raise_fd_limit(config->jobs_len);
     if (check_dirs(&d) < 0 || take_lock(&d) < 0)
         goto out;

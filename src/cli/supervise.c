@@ -2,11 +2,16 @@
  * splits into a guard and an engine (see guard.h); this file runs the engine's event loop:
  * the signalfd, the socket to the guard, the terminal, and --verbose.
  *
- * Under libpgsup (--control-fd) the caller is the library's host: errors go to the control
- * socket, never to stderr (which is the host's), and the tree dies when the host does: its
- * end of the socket closes, or, even while a forked child of the host still holds that end,
- * the pidfd of the host (our parent) turns readable. A run whose guard or engine died reports
- * no result: the library then says the supervisor failed, not that the command was killed.
+ * Under libpgsup (--control-fd) the caller is the library's host, and the host is the guard:
+ * it holds the other end of the control socket and watches our pidfd, so there is no guard
+ * process; this one process is the engine (one process per run, not two). Errors go to the
+ * control socket, never to stderr (which is the host's), and the tree dies when the host
+ * does: its end of the socket closes, or, even while a forked child of the host still holds
+ * that end, the pidfd of the host (our parent) turns readable. Signals sent to us are not
+ * acted on there: we stay in the host's process group, so a terminal's Ctrl-C or a shell's
+ * `kill %job` reaches us with the host, which decides (over the socket). If we die, the host
+ * kills what we leave (pgsup.h). A run whose engine died reports no result: the library then
+ * says the supervisor failed, not that the command was killed.
  *
  * The groups (struct shape):
  *   - pgsup run (and libpgsup's helper): the engine numbers the command's group with its own
@@ -26,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +72,7 @@ struct engine {
     pid_t guard_pid;
     pid_t home_pgid;          /* the group of the guard, which the caller's shell knows */
     bool orphaned;            /* the guard died: kill everything, report nothing */
+    bool alone;               /* --control-fd without a guard: the host is the guard */
     bool blind;               /* /proc is not our namespace's: members cannot be counted */
     struct shape shape;
     struct guard_outcome outcome;
@@ -227,9 +234,10 @@ static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
             continue;
         }
         /* A signal from the terminal reaches the guard too, and the guard forwards it: act
-         * on the forwarded copy only. pgsup timeout acts only on the guard's copies: others
-         * come from an outer supervisor that reaches the tree itself (nested pgsup). */
-        if (si.ssi_code == SI_KERNEL ||
+         * on the forwarded copy only. Alone, we share the host's group: the host decides.
+         * pgsup timeout acts only on the guard's copies: others come from an outer supervisor
+         * that reaches the tree itself (nested pgsup). */
+        if (si.ssi_code == SI_KERNEL || e->alone ||
             (e->job->drop_in && si.ssi_pid != (uint32_t) e->guard_pid))
             continue;
         if (e->job->verbose && !e->job->drop_in)
@@ -384,7 +392,8 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int h
     struct engine e = {.job = job, .guard_fd = guard_fd, .signal_fd = -1, .guard_pid = getppid(),
                        .control_fd = job->control_fd, .host_fd = host_fd,
                        .tty_fd = tty ? STDIN_FILENO : -1, .home_pgid = home_pgid,
-                       .shape = *shape, .outcome = {.code = STATUS_FAILED}};
+                       .alone = guard_fd < 0, .shape = *shape,
+                       .outcome = {.code = STATUS_FAILED}};
     sigset_t set;
     int r;
 
@@ -414,6 +423,8 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int h
             say_failure(job, r, "supervise", job->argv[0]);
             guard_kill_all(0); /* we are still in the group: spare it, sweep by pid */
         }
+        if (e.alone) /* our exit status is all a guard would have said */
+            exit(e.outcome.code);
         goto report;
     }
     ev_io_init(&e.signal_io, on_signal, e.signal_fd, EV_READ);
@@ -422,7 +433,8 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int h
     ev_io_init(&e.host_io, on_host, e.host_fd, EV_READ);
     e.signal_io.data = e.guard_io.data = e.control_io.data = e.host_io.data = &e;
     ev_io_start(e.loop, &e.signal_io);
-    ev_io_start(e.loop, &e.guard_io);
+    if (!e.alone)
+        ev_io_start(e.loop, &e.guard_io);
     if (e.host_fd >= 0)
         ev_io_start(e.loop, &e.host_io);
     if (e.control_fd >= 0) {
@@ -431,7 +443,7 @@ static _Noreturn void engine_main(const struct cli_job *job, int guard_fd, int h
     }
     ev_run(e.loop, 0);
 report:
-    if (!e.orphaned)
+    if (!e.orphaned && !e.alone)
         (void) guard_report(guard_fd, &e.outcome); /* the guard died meanwhile: it cannot care */
     run_free(e.run);
     fd_close(&e.signal_fd);
@@ -549,6 +561,17 @@ _Noreturn void supervise(const struct cli_job *job)
         host_fd = pidfd_parent();
         if (host_fd == -ESRCH)
             exit(STATUS_FAILED); /* the host is gone already: nothing to run for */
+    }
+    /* The host is the guard (see the top): one process, in the host's group, which the
+     * command's group must not be. Only a host whose group we cannot name (getpgrp() 0, in
+     * a PID namespace) makes home_group() lead one of ours, whose number would be the
+     * command's too: then the guard keeps that group and the engine numbers the command's. */
+    if (job->control_fd >= 0 && home_pgid != getpid()) {
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+            say_failure(job, -errno, "become a subreaper", NULL);
+            exit(STATUS_FAILED);
+        }
+        engine_main(job, -1, host_fd < 0 ? -1 : host_fd, tty, home_pgid, &shape);
     }
     engine = guard_fork(&fd);
     if (engine < 0) {

@@ -15,6 +15,7 @@
  * left. */
 #include "kill.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -169,6 +170,15 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
     bool spare_in_group;
     int n, r;
 
+    /* KILL goes to the group before the snapshot: the kernel starts ending the members at
+     * once (on another CPU) instead of after our walk of /proc, and a member it reaches can
+     * no longer fork or leave the group. An escapee that moves to the subreaper while the
+     * snapshot walks is found by the caller's next sweep, which the KILL phase repeats while
+     * anything is left. A graceful signal goes after the snapshot (below), so that it counts
+     * who existed when it was sent: one signal per member. A spare in the group (above)
+     * would die of it: then the KILL goes after the snapshot. */
+    if (pgid > 0 && sig == SIGKILL && k->scope.spare == 0)
+        send_with_cont(-1, -pgid, sig);
     /* Without a snapshot (no /proc, no memory) the group signal is still sent: it needs none. */
     r = snapshot(k);
     n = r < 0 ? r : tree_members(&k->scan, &k->scope, &k->members);
@@ -178,15 +188,17 @@ static int sweep(struct killer *k, bool first, kill_note_fn *note, void *userdat
         k->sent.len = 0; /* KILL is idempotent: everyone gets it on every sweep */
     if (first)
         k->since = proc_boot_ticks(); /* before the signal: what starts later is newer */
-    /* The group signal comes after the snapshot: a member forked in between is still reached
-     * by kill(-pgid); one forked after kill(-pgid) is not in `sent`. (Signalling first would
-     * let a dying member's escapee move to the subreaper while the snapshot walks, and be
-     * missed.) Outside the KILL phase the group gets the phase's signal once. */
-    /* With a spare in the group, SIGKILL goes member by member below, unless no snapshot
-     * could be read: then the group it is, spare or not, lest nothing be killed. */
+    /* A graceful group signal comes after the snapshot: a member forked in between is still
+     * reached by kill(-pgid); one forked after kill(-pgid) is not in `sent`. (Signalling first
+     * would let a dying member's escapee move to the subreaper while the snapshot walks, and
+     * be missed: the graceful phase does not repeat its signal.) Outside the KILL phase the
+     * group gets the phase's signal once. With a spare in the group, SIGKILL goes member by
+     * member below, unless no snapshot could be read: then the group it is, spare or not, lest
+     * nothing be killed. */
     spare_in_group = sig == SIGKILL && k->scope.spare > 0 && n >= 0;
     if (pgid > 0 && (first || sig == SIGKILL) && !spare_in_group) {
-        send_with_cont(-1, -pgid, sig);
+        if (sig != SIGKILL || k->scope.spare > 0) /* else sent before the snapshot */
+            send_with_cont(-1, -pgid, sig);
         for (size_t i = 0; i < k->members.len; i++) {
             const struct proc_entry *e = &k->members.v[i];
             /* With KILL a member that left meanwhile is an escapee at the next sweep. */
@@ -231,6 +243,15 @@ int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata)
     k->sig = sig;
     k->sent.len = 0;
     return sweep(k, true, note, userdata);
+}
+
+int kill_group(struct killer *k, int sig)
+{
+    assert(k->scope.pgid > 0);
+    k->sig = sig;
+    k->sent.len = 0;
+    k->since = proc_boot_ticks();
+    return kill(-k->scope.pgid, sig) < 0 ? -errno : 0;
 }
 
 int kill_sweep(struct killer *k, kill_note_fn *note, void *userdata)

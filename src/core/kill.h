@@ -36,8 +36,16 @@ void kill_init(struct killer *k, const struct tree_scope *scope);
 void kill_free(struct killer *k);
 
 /* Begins a phase with sig and sweeps once: sig goes to the group and to every member seen
- * outside it. Returns the number of live members seen (0: the tree is empty) or -errno. */
+ * outside it. Returns the number of live members seen (0: the tree is empty) or -errno; with
+ * SIGKILL the snapshot follows the group signal, so dying members may be missing from it. */
 int kill_phase(struct killer *k, int sig, kill_note_fn *note, void *userdata);
+
+/* Begins a phase with sig sent to the group alone, by kill(-pgid), without reading /proc:
+ * for SIGKILL, whose members can no longer fork or leave the group once it is sent, so that
+ * only what was outside the group already remains to be found, by kill_sweep() (the caller
+ * decides when: run.c, once the group is empty). scope.pgid must be > 0. Returns 0 or -errno
+ * (-ESRCH: the group is empty). */
+int kill_group(struct killer *k, int sig);
 
 /* Sweeps again. With SIGKILL, everyone gets it again (the group and every member seen).
  * With any other signal the phase's signal goes once to what existed when the phase began:

@@ -4,15 +4,20 @@
  *   STOPPING --grace over--> KILLING (SIGKILL, repeated until nothing is left)
  *   any --command exits (!wait_all) / tree empty (wait_all)--> DONE
  *
- * While stopping or killing, a recheck timer sweeps again with a short backoff. While
- * stopping, it only delivers the stop signal to members that existed when it was sent and that
- * the first sweep missed (re-parented while it walked); what the tree forks during the grace (a
- * TERM trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
+ * While stopping or killing, a recheck timer sweeps again with a backoff. While stopping, it
+ * only delivers the stop signal to members that existed when it was sent and that the first
+ * sweep missed (re-parented while it walked); what the tree forks during the grace (a TERM
+ * trap's cleanup) is let run (kill_sweep()). While killing, it finds and kills everything,
  * however fast it forks. Reaping happens in run_reap(), driven by the caller's SIGCHLD.
  *
- * The tree is empty when we have no child left. Without a /proc of our namespace ("blind",
- * see run.h) children that left the group cannot be named, so the group's end is the tree's:
- * kill(-pgid, 0) fails with ESRCH once no process is in it, zombies reaped.
+ * The end is an event, not a poll: the tree is empty when we have no child left (every member
+ * descends from us, the subreaper), which the reap that takes the last one sees at once. While
+ * killing, the group had KILL and its members die by themselves: /proc is read only when a
+ * reap finds the group empty (kill(-pgid, 0): ESRCH once every member is reaped) with children
+ * of ours still alive, which can only be members outside the group (an escapee is re-parented
+ * to us when its parent in the group dies), or at once if the group is empty when KILL goes
+ * out; the timer stays as a slow net. Without a /proc of our namespace ("blind", see
+ * run.h) children that left the group cannot be named, so the group's end is the tree's.
  *
  * command_only (timeout(1)'s --foreground) is the small case: each signal goes to the command
  * by its pid (an unreaped child of ours: the number cannot be reused), nothing is swept, and
@@ -34,6 +39,9 @@
 
 #define RECHECK_FIRST_S 0.005
 #define RECHECK_MAX_S 0.25
+/* While killing, the sweeps that matter follow reaps (see the top); the timer is a net for a
+ * member outside the group whose end sends us no SIGCHLD. */
+#define RECHECK_KILL_FIRST_S 0.05
 
 enum run_state { RUNNING, STOPPING, KILLING, DONE };
 
@@ -85,15 +93,37 @@ static void finish(struct run *run)
     run->done(run, &run->result, run->userdata);
 }
 
+/* KILL goes to the whole group at once, and the group's end is an event: not with --verbose,
+ * which counts the members first (that takes the snapshot), not blind, and not with a spare in
+ * the group (pgsup timeout's guard), which KILL would end. */
+static bool group_kill(const struct run *run)
+{
+    return !run->note && !run->blind && run->killer.scope.spare == 0;
+}
+
 static void arm_recheck(struct run *run, bool reset)
 {
     if (reset)
-        run->recheck_s = RECHECK_FIRST_S;
+        run->recheck_s = run->state == KILLING && group_kill(run) ? RECHECK_KILL_FIRST_S
+                                                                  : RECHECK_FIRST_S;
     else if (run->recheck_s < RECHECK_MAX_S)
         run->recheck_s *= 2;
     ev_timer_stop(run->loop, &run->recheck);
     ev_timer_set(&run->recheck, run->recheck_s, 0);
     ev_timer_start(run->loop, &run->recheck);
+}
+
+/* Blind only: no process is left in the group. The caller numbered the group with its own
+ * pid, which cannot be reused while it lives, so ESRCH cannot mean a stranger's group. */
+static bool group_gone(const struct run *run)
+{
+    return run->blind && kill(-run->pgid, 0) < 0 && errno == ESRCH;
+}
+
+/* No process is left in the group, zombies reaped (see group_gone() for why ESRCH is ours). */
+static bool group_empty(const struct run *run)
+{
+    return kill(-run->pgid, 0) < 0 && errno == ESRCH;
 }
 
 /* Sends sig to the command alone (command_only), while it is our unreaped child. */
@@ -109,11 +139,18 @@ static void start_phase(struct run *run, int sig, double grace_s)
     if (run->note && !run->leader_gone)
         run->note(&(struct run_note){.kind = RUN_NOTE_SIGNALLED, .sig = sig, .pid = run->pid},
                   run->userdata);
-    /* A failed snapshot still sent the group signal; the recheck retries the rest. */
-    if (run->command_only)
+    if (run->command_only) {
         (void) signal_command(run, sig); /* ESRCH: reaped, the run ends at once */
-    else
+    } else if (sig == SIGKILL && group_kill(run)) {
+        /* KILL to the group needs no snapshot: its members die where they are, and /proc is
+         * read once the group is empty, for what was outside it (see the top), instead of
+         * while the kernel is busy ending them. */
+        if (kill_group(&run->killer, sig) == -ESRCH || group_empty(run))
+            (void) kill_sweep(&run->killer, NULL, NULL); /* errors: the net retries */
+    } else {
+        /* A failed snapshot still sent the group signal; the recheck retries the rest. */
         (void) kill_phase(&run->killer, sig, kill_notes(run), run);
+    }
     if (sig == SIGKILL) {
         run->state = KILLING;
         if (!run->leader_gone)
@@ -138,13 +175,6 @@ static void on_grace(struct ev_loop *loop, ev_timer *w, int revents)
     (void) revents;
     if (run->state == STOPPING)
         start_phase(run, SIGKILL, -1);
-}
-
-/* Blind only: no process is left in the group. The caller numbered the group with its own
- * pid, which cannot be reused while it lives, so ESRCH cannot mean a stranger's group. */
-static bool group_gone(const struct run *run)
-{
-    return run->blind && kill(-run->pgid, 0) < 0 && errno == ESRCH;
 }
 
 static void on_recheck(struct ev_loop *loop, ev_timer *w, int revents)
@@ -249,6 +279,10 @@ void run_reap(struct run *run)
                                                   ? (unsigned) kill_count(&run->killer)
                                                   : 0},
                   run->userdata);
+    /* Killing, the group gone and children still alive: they left the group, and a sweep
+     * missed them (they moved while it walked). Find them now rather than at the net's time. */
+    if (run->children_left && run->state == KILLING && !run->blind && group_empty(run))
+        (void) kill_sweep(&run->killer, kill_notes(run), run); /* errors: the net retries */
     if (!run->leader_gone)
         return;
     /* The command exited by itself and only it is waited for (timeout(1)'s way): the rest of

@@ -36,6 +36,7 @@ struct control_conn {
     int exit;                     /* ctl's exit status, if the request sets one; else -1 */
     struct waited *waits;
     size_t waits_len;
+    size_t waits_done;            /* waits[0..waits_done) were seen where they should be */
     const char *verb;             /* "started", "restarted": the lines of WAIT_STARTED */
 };
 
@@ -113,6 +114,8 @@ static bool wait_done(struct control_conn *conn, const struct waited *w, bool re
             control_reply(conn, "error: %s: removed before it started", w->name);
         return true;
     }
+    if (job->start_queued)
+        return false; /* waiting for a lower priority level to start (supervisor.h) */
     switch (job->state) {
     case JOB_STARTING:
     case JOB_BACKOFF:
@@ -136,8 +139,10 @@ static bool wait_done(struct control_conn *conn, const struct waited *w, bool re
 
 static void conn_check_wait(struct control_conn *conn)
 {
-    for (size_t i = 0; i < conn->waits_len; i++)
-        if (!wait_done(conn, &conn->waits[i], false))
+    /* Called on every job change: what was seen done is not looked up again, so that `stop
+     * all` of N jobs costs N lookups per change at worst, not N each time, for N changes. */
+    for (; conn->waits_done < conn->waits_len; conn->waits_done++)
+        if (!wait_done(conn, &conn->waits[conn->waits_done], false))
             return;
     for (size_t i = 0; i < conn->waits_len; i++)
         (void) wait_done(conn, &conn->waits[i], true);

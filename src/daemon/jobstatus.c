@@ -93,9 +93,9 @@ static const struct proc_entry *members_find(const struct members *m, pid_t pid)
     return proc_entries_find(m->t.v, m->t.len, pid);
 }
 
-/* A process belongs to a job if it is in the job's group, a child of the job's engine (the
- * subreaper that adopts its orphans), or a descendant of such a process. The engines and
- * guards themselves are pgsup, not members. */
+/* A process belongs to a job if it is in the job's group, a child of the job's engine (its
+ * helper, the subreaper that adopts its orphans), or a descendant of such a process. The
+ * helpers themselves are pgsup, not members. */
 static int members_owner(struct members *m, size_t i)
 {
     const struct proc_entry *e = &m->t.v[i], *parent;

@@ -1,6 +1,6 @@
 /* reaper.h: the daemon's children that belong to nobody. The daemon is a child subreaper (or
- * PID 1), so orphans can be re-parented to it: a pgsup engine whose guard died, what is left
- * of a tree whose supervisors were both killed, and, as PID 1, anything in the container.
+ * PID 1), so orphans can be re-parented to it: what is left of a tree whose pgsup helper was
+ * killed (libpgsup kills it; the daemon reaps it), and, as PID 1, anything in the container.
  * They must be reaped, but the daemon's other children, the pgsup supervisors that libpgsup
  * started for its jobs, are libpgsup's to reap (it waits on their pidfds): reaping one would
  * take its exit status from under it. So the reaper keeps the set of those pids ("owned") and

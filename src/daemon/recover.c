@@ -4,9 +4,7 @@
  * gone. */
 #include "recover.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +14,11 @@
 
 #include "core/fd.h"
 #include "core/pin.h"
+#include "core/procenv.h"
 #include "core/timer.h"
 #include "core/tree.h"
 
 #define POLL_S 0.01
-#define ENVIRON_MAX ((size_t) 16 << 20)
 
 enum { UNKNOWN, IN, OUT, VISITING };
 
@@ -33,110 +31,11 @@ struct scan {
     struct pin_chain chain;  /* scratch: a leftover's parent chain */
 };
 
-/* Reads the environment in path into a malloc'd buffer (up to ENVIRON_MAX). Returns the
- * length (0: none, or unreadable) and sets *ret_buf (NULL when 0). */
-static size_t read_environ(const char *path, char **ret_buf)
-{
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    *ret_buf = NULL;
-    if (fd < 0)
-        return 0;
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            char *b;
-            if (cap >= ENVIRON_MAX)
-                break;
-            cap = cap ? cap * 2 : 16384;
-            b = realloc(buf, cap + 1);
-            if (!b)
-                break;
-            buf = b;
-        }
-        n = fd_read_all(fd, buf + len, cap - len);
-        if (n <= 0)
-            break;
-        len += (size_t) n;
-        if (len < cap)
-            break;
-    }
-    fd_close(&fd);
-    if (len == 0) {
-        free(buf);
-        return 0;
-    }
-    *ret_buf = buf;
-    return len;
-}
-
-static bool environ_holds(const char *buf, size_t len, const char *marker, bool exact)
-{
-    size_t mlen = strlen(marker);
-
-    for (size_t at = 0; at < len;) {
-        const char *entry = buf + at;
-        const char *end = memchr(entry, '\0', len - at);
-        size_t elen = end ? (size_t) (end - entry) : len - at;
-        if (elen >= mlen && memcmp(entry, marker, mlen) == 0 && (!exact || elen == mlen))
-            return true;
-        at += elen + 1;
-    }
-    return false;
-}
-
-/* True if the process's main thread has exited while other threads run (proc_entry_alive()):
- * its /proc/PID/environ follows the main thread, which has no memory left. */
-static bool main_thread_exited(const struct proc_entry *e)
-{
-    return e->state == 'Z' && e->threads > 1;
-}
-
-/* recover_has_marker() for a process whose stat is known: only one whose main thread has
- * exited is read through its other threads (each shares the process's memory), so that the
- * scans do not look into the tasks of every kernel thread, whose environ is empty too. */
-static bool has_marker(const struct proc_entry *e, const char *marker, bool exact)
-{
-    char path[96];
-    char *buf;
-    size_t len;
-    bool found = false;
-    DIR *d;
-    struct dirent *de;
-
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int) e->pid);
-    len = read_environ(path, &buf);
-    if (len > 0 || !main_thread_exited(e)) {
-        found = len > 0 && environ_holds(buf, len, marker, exact);
-        free(buf);
-        return found;
-    }
-    snprintf(path, sizeof(path), "/proc/%d/task", (int) e->pid);
-    d = opendir(path);
-    if (!d)
-        return false;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] < '1' || de->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%d/task/%.16s/environ", (int) e->pid, de->d_name);
-        len = read_environ(path, &buf);
-        if (len == 0)
-            continue;
-        found = environ_holds(buf, len, marker, exact);
-        free(buf);
-        break;
-    }
-    closedir(d);
-    return found;
-}
-
 bool recover_has_marker(pid_t pid, const char *marker, bool exact)
 {
     struct proc_entry e;
 
-    return proc_stat_read(pid, &e) == 0 && has_marker(&e, marker, exact);
+    return proc_stat_read(pid, &e) == 0 && procenv_has(&e, marker, exact);
 }
 
 static const struct proc_entry *find(const struct scan *s, pid_t pid)
@@ -241,7 +140,7 @@ static int classify(struct scan *s, const struct recover_spec *spec)
         /* A record alone is not enough: whoever could write the state file could name any
          * process there. A recorded process counts only if it carries the marker too (every
          * process of a run inherits it); the record then also vouches for its group. */
-        if (!proc_entry_alive(e) || !has_marker(e, spec->marker, spec->exact))
+        if (!proc_entry_alive(e) || !procenv_has(e, spec->marker, spec->exact))
             continue;
         s->why[i] = recorded(spec->state, e) ? "recorded" : "marker";
         s->mark[i] = IN;
@@ -278,7 +177,7 @@ static enum pin_verdict judge(const struct pin *p, size_t chain_i, void *userdat
     if (strcmp(pf->why, "group") != 0)
         /* "marker" and "recorded" alike stand on the marker (a record alone proves nothing).
          * The environment is read by number too: still held after the read, it was its own. */
-        return has_marker(e, pf->spec->marker, pf->spec->exact) && pin_holds(p)
+        return procenv_has(e, pf->spec->marker, pf->spec->exact) && pin_holds(p)
                    ? PIN_ANCHOR
                    : PIN_REJECT;
     if (e->start != pf->top->start)

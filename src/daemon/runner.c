@@ -26,9 +26,9 @@
 #include "recover.h"
 
 #define SWEEP_LIMIT_S 10.0
-/* A run that a stop (or its guard's death) does not end: after the grace, its supervisor is
- * looked at every TAKEOVER_CHECK_S and killed as soon as it is seen stopped or traced, and
- * whatever its state once TAKEOVER_LIMIT_S have passed. */
+/* A run that a stop does not end: after the grace, its helper is looked at every
+ * TAKEOVER_CHECK_S and killed as soon as it is seen stopped or traced, and whatever its state
+ * once TAKEOVER_LIMIT_S have passed. */
 #define TAKEOVER_CHECK_S 1.0
 #define TAKEOVER_LIMIT_S 5.0
 
@@ -42,11 +42,10 @@ struct jobrun {
     pgsup_proc *proc;            /* the current run, NULL between runs */
     struct logfile *out, *err;   /* NULL: not a file */
     char marker[256];
-    /* The daemon's own watch on the run's pgsup supervisor, which the job's tree can stop,
-     * trace or kill (it runs as the same user, and is the command's parent): */
-    int guard_pidfd;             /* readable once the guard has exited; -1: none */
-    ev_io guard_io;
-    ev_timer watchdog;           /* armed by a stop or the guard's death, until the run ends */
+    /* The daemon's own watch on the run's pgsup helper, which the job's tree can stop, trace
+     * or kill (it runs as the same user, and is the command's parent): */
+    int helper_pidfd;            /* a pidfd of the helper, our child; -1: none */
+    ev_timer watchdog;           /* armed by a stop, until the run ends */
     double watchdog_limit;       /* ev_now() at which the run is taken over in any case */
     bool taken_over;             /* this run's supervisor was killed by the watchdog */
 };
@@ -98,7 +97,7 @@ static struct jobrun *jobrun_of(struct job *job, struct runner *r)
             return NULL;
         jr->runner = r;
         jr->job = job;
-        jr->guard_pidfd = -1;
+        jr->helper_pidfd = -1;
         ev_timer_init(&jr->watchdog, on_watchdog, 0, 0);
         jr->watchdog.data = jr;
         job->run = jr;
@@ -109,9 +108,8 @@ static struct jobrun *jobrun_of(struct job *job, struct runner *r)
 /* The run is over (or forgotten): the watch on its supervisor goes with it. */
 static void unwatch(struct jobrun *jr)
 {
-    ev_io_stop(jr->runner->loop, &jr->guard_io);
     ev_timer_stop(jr->runner->loop, &jr->watchdog);
-    fd_close(&jr->guard_pidfd);
+    fd_close(&jr->helper_pidfd);
 }
 
 void runner_forget(struct job *job, void *userdata)
@@ -315,24 +313,28 @@ static int user_argv(const struct config_job *spec, const char ***ret_argv, char
     return 0;
 }
 
-static void record_identity(struct job *job, pgsup_proc *p)
+/* The run's helper, known at once: our child, the command's parent, and the number of the
+ * command's group (one process since issue 12, recorded as both guard and engine). */
+static void record_helper(struct job *job, pgsup_proc *p)
 {
     struct proc_entry e;
 
-    job->pid = pgsup_pid(p);
-    job->guard_pid = client_helper_pid(p);
+    job->guard_pid = job->engine_pid = job->pgid = client_helper_pid(p);
     if (proc_stat_read(job->guard_pid, &e) == 0)
-        job->guard_start = e.start;
-    /* The command may be gone already (a quick crash): then only its pid is known. */
-    if (proc_stat_read(job->pid, &e) == 0) {
+        job->guard_start = job->engine_start = e.start;
+}
+
+/* The helper reported the start: the command's pid. It may be gone already (a quick crash):
+ * then only its pid is known. */
+static void on_run_started(pgsup_proc *p, void *userdata)
+{
+    struct job *job = userdata;
+    struct proc_entry e;
+
+    job->pid = pgsup_pid(p);
+    if (proc_stat_read(job->pid, &e) == 0)
         job->pid_start = e.start;
-        job->pgid = e.pgid; /* the engine numbers the group with its own pid */
-        job->engine_pid = e.pgid;
-        if (proc_stat_read(job->engine_pid, &e) == 0 && e.ppid == job->guard_pid)
-            job->engine_start = e.start;
-        else
-            job->engine_pid = 0;
-    }
+    supervisor_run_started(job);
 }
 
 static void on_lost_note(const struct proc_entry *e, const char *why, void *userdata)
@@ -343,8 +345,10 @@ static void on_lost_note(const struct proc_entry *e, const char *why, void *user
             why);
 }
 
-/* The run's pgsup supervisor died without reporting (both halves killed: the tree may be
- * orphaned, re-parented to us as subreaper or to init). Sweep by marker and group. */
+/* The run's pgsup helper died without reporting (libpgsup killed its group and what carried
+ * the run's own marker); the tree was re-parented to us as subreaper. Sweep again by the
+ * job's marker, record and group, which also find a process that changed its environment
+ * but keeps a marked parent. */
 static void sweep_lost_run(struct job *job, pid_t guard, pid_t engine, pid_t pgid)
 {
     struct state_run run = {.name = job->name, .run = job->run_id, .pgid = pgid,
@@ -360,16 +364,15 @@ static void sweep_lost_run(struct job *job, pid_t guard, pid_t engine, pid_t pgi
                 strerror(-r));
 }
 
-/* --- the watchdog: a supervisor that its own tree stopped, traced or half killed -------------
+/* --- the watchdog: a helper that its own tree stopped or traced ---------------------------
  *
- * The engine is the command's parent and runs as the same user (root, or the daemon's user):
- * a job can `kill -STOP $PPID`, attach a tracer to it, or kill the guard and stop the engine.
- * The engine then never acts on the stop, and the run would never end: ctl stop and the
- * daemon's shutdown would wait forever. So once the grace of a stop has passed (or the guard
- * died without the run ending), the daemon looks at the supervisor itself, and kills both
- * halves when it finds one stopped or traced, or when TAKEOVER_LIMIT_S more have passed in any
- * case. The run then ends as a lost one: the daemon, as subreaper, sweeps the tree by marker,
- * record and group (sweep_lost_run). */
+ * The helper is the command's parent and runs as the same user (root, or the daemon's user):
+ * a job can `kill -STOP $PPID` or attach a tracer to it. The helper then never acts on the
+ * stop, and the run would never end: ctl stop and the daemon's shutdown would wait forever. So
+ * once the grace of a stop has passed, the daemon looks at the helper itself, and kills it when
+ * it finds it stopped or traced, or when TAKEOVER_LIMIT_S more have passed in any case. The run
+ * then ends as a lost one: libpgsup kills the group and the run's marked processes, and the
+ * daemon, as subreaper, sweeps by marker, record and group (sweep_lost_run). */
 
 /* Stopped or traced: it will not act on anything until someone continues it. */
 static bool halted(pid_t pid, unsigned long long start)
@@ -380,31 +383,16 @@ static bool halted(pid_t pid, unsigned long long start)
            (e.state == 'T' || e.state == 't');
 }
 
-/* The engine is the guard's child, or ours once the guard is gone (the daemon is the
- * subreaper), and the guard is our unreaped child, whose pid names it. So a process pinned
- * with the engine's start time whose parent is one of the two is the engine: a stranger that
- * took its pid has another parent. */
-static void kill_engine(const struct job *job)
-{
-    struct pin p = PIN_INIT;
-
-    if (pin_open(job->engine_pid, &p) == 0 && p.e.start == job->engine_start &&
-        (p.e.ppid == job->guard_pid || p.e.ppid == getpid()))
-        (void) pin_kill(&p, SIGKILL); /* ESRCH: it died meanwhile */
-    pin_close(&p);
-}
-
 static void take_over(struct jobrun *jr, const char *why)
 {
     struct job *job = jr->job;
 
-    log_msg("'%s': its pgsup supervisor (pid %d, engine %d) %s; killing it, the daemon sweeps "
-            "the tree", job->name, (int) job->guard_pid, (int) job->engine_pid, why);
+    log_msg("'%s': its pgsup supervisor (pid %d) %s; killing it, the daemon sweeps the tree",
+            job->name, (int) job->engine_pid, why);
     jr->taken_over = true;
-    /* The guard is our unreaped child: its pidfd (or pid) is surely it. */
-    (void) pidfd_kill(jr->guard_pidfd, job->guard_pid, SIGKILL);
-    if (job->engine_pid > 0)
-        kill_engine(job);
+    /* Our unreaped child while the run lasts (libpgsup reaps it): its pidfd or pid is surely
+     * it. */
+    (void) pidfd_kill(jr->helper_pidfd, job->engine_pid, SIGKILL);
     ev_timer_stop(jr->runner->loop, &jr->watchdog);
 }
 
@@ -417,7 +405,7 @@ static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
     (void) revents;
     if (!jr->proc)
         return;
-    if (halted(job->guard_pid, job->guard_start) || halted(job->engine_pid, job->engine_start))
+    if (halted(job->engine_pid, job->engine_start))
         take_over(jr, "is stopped or traced");
     else if (left <= 0)
         take_over(jr, "did not end the run in time");
@@ -440,54 +428,6 @@ static void arm_watchdog(struct jobrun *jr, double after_s)
     ev_timer_stop(loop, &jr->watchdog);
     ev_timer_set(&jr->watchdog, after_s, 0);
     ev_timer_start(loop, &jr->watchdog);
-}
-
-/* The guard exited: the engine notices and ends the run at once, unless it is stopped. */
-static void on_guard_gone(struct ev_loop *loop, ev_io *w, int revents)
-{
-    struct jobrun *jr = w->data;
-
-    (void) revents;
-    ev_io_stop(loop, w);
-    arm_watchdog(jr, TAKEOVER_CHECK_S);
-}
-
-static void watch_guard(struct jobrun *jr, pid_t guard)
-{
-    /* pidfd_open: Linux 5.3+; ENOSYS → no watch on the guard, the stop's watchdog remains. */
-    int fd = pidfd_get(guard);
-
-    jr->taken_over = false;
-    if (fd < 0)
-        return;
-    jr->guard_pidfd = fd;
-    ev_io_init(&jr->guard_io, on_guard_gone, fd, EV_READ);
-    jr->guard_io.data = jr;
-    ev_io_start(jr->runner->loop, &jr->guard_io);
-}
-
-static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
-{
-    struct job *job = userdata;
-    struct jobrun *jr = job->run;
-    struct job_exit e = {
-        .exit_code = res->exit_code,
-        .term_signal = res->term_signal,
-        .timed_out = res->timed_out,
-        .killed = res->killed,
-        .up_s = timer_now() - job->started_mono,
-    };
-
-    /* No result from the supervisor: it died (pgsup.h, pgsup_result.error). */
-    e.lost = res->error == -PGSUP_EHELPER;
-    e.taken_over = jr->taken_over;
-    reaper_disown(jr->runner->reaper, client_helper_pid(p));
-    jr->proc = NULL;
-    unwatch(jr);
-    if (e.lost)
-        sweep_lost_run(job, client_helper_pid(p), job->engine_pid, job->pgid);
-    (void) reaper_reap(jr->runner->reaper); /* what the sweep killed may be ours to reap */
-    supervisor_run_exited(job, &e);
 }
 
 /* "cannot start: No such file or directory" does not say what is missing: the command, its
@@ -525,6 +465,36 @@ static void spawn_why(struct job *job, const struct config_job *spec, const char
     else
         snprintf(job->spawn_why, n, "command '%s': %s", argv0, strerror(-err));
     free(path);
+}
+
+static void on_run_exit(pgsup_proc *p, pgsup_result *res, void *userdata)
+{
+    struct job *job = userdata;
+    struct jobrun *jr = job->run;
+    struct job_exit e = {
+        .exit_code = res->exit_code,
+        .term_signal = res->term_signal,
+        .timed_out = res->timed_out,
+        .killed = res->killed,
+        .up_s = timer_now() - job->started_mono,
+    };
+
+    /* No result from the supervisor: it died (pgsup.h, pgsup_result.error); another error:
+     * the command could not start (its exec failed), reported on the loop since issue 12. */
+    e.lost = res->error == -PGSUP_EHELPER;
+    if (res->error < 0 && !e.lost) {
+        e.spawn_error = res->error;
+        /* With user=, setpriv is what pgsup ran: the command's own failures are setpriv's. */
+        spawn_why(job, job->spec, job->spec->user ? "setpriv" : job->spec->argv[0], res->error);
+    }
+    e.taken_over = jr->taken_over;
+    reaper_disown(jr->runner->reaper, client_helper_pid(p));
+    jr->proc = NULL;
+    unwatch(jr);
+    if (e.lost)
+        sweep_lost_run(job, client_helper_pid(p), job->engine_pid, job->pgid);
+    (void) reaper_reap(jr->runner->reaper); /* what the sweep killed may be ours to reap */
+    supervisor_run_exited(job, &e);
 }
 
 int runner_start(struct job *job, void *userdata)
@@ -582,24 +552,25 @@ int runner_start(struct job *job, void *userdata)
     /* The umask passes to the command through both posix_spawns; we are single-threaded. */
     if (spec->umask >= 0)
         old_umask = (int) umask((mode_t) spec->umask);
+    /* Returns once the helper is spawned: the command's start is reported later (started
+     * hook), its failure through on_run_exit, so that a whole priority level starts at once. */
     err = pgsup_start(r->loop, &cmd, on_run_exit, job, &p);
     if (old_umask >= 0)
         (void) umask((mode_t) old_umask);
-    if (err == -PGSUP_EHELPER) {
-        /* The supervisor broke down, or was killed for not reporting the start (its command,
-         * already running, kept it stopped): what it started carries the marker. */
-        sweep_lost_run(job, 0, 0, 0);
-        (void) reaper_reap(r->reaper);
-    }
     if (err < 0) {
         spawn_why(job, spec, argv ? argv[0] : spec->argv[0], err);
         goto out;
     }
+    client_set_started(p, on_run_started);
     jr->proc = p;
+    jr->taken_over = false;
     job->started_mono = timer_now();
     job->started_wall = (double) time(NULL);
-    record_identity(job, p);
-    watch_guard(jr, job->guard_pid);
+    record_helper(job, p);
+    /* pidfd_open: Linux 5.3+; ENOSYS → the watchdog kills by pid (our unreaped child). */
+    jr->helper_pidfd = pidfd_get(job->engine_pid);
+    if (jr->helper_pidfd < 0)
+        jr->helper_pidfd = -1;
     if (reaper_own(r->reaper, job->guard_pid) < 0)
         log_msg("'%s': out of memory tracking pid %d, continuing", job->name,
                 (int) job->guard_pid);

@@ -32,6 +32,7 @@ struct supervisor {
     size_t jobs_len, jobs_cap;
     bool shutting_down;
     bool stepping;                   /* inside step_stop_all: do not recurse */
+    bool queueing;                   /* inside step_start: do not recurse */
     void (*all_stopped)(void *userdata);
     void *all_stopped_data;
 };
@@ -187,21 +188,30 @@ static void spawn(struct job *job)
     disarm(job);
     job->sent_signal = 0;
     job->state = JOB_STARTING;
+    /* Before the call: the ops may report the start from inside it (supervisor_run_started). */
+    job->launching = true;
     job->spawn_why[0] = '\0';
     r = job->sup->ops->start(job, job->sup->userdata);
     if (r < 0) {
+        job->launching = false;
         job->exit = (struct job_exit){.exit_code = -1, .spawn_error = r};
         describe_exit(job);
         say(job, "%s", job->last_exit);
         run_cell(job, JOB_EV_SPAWN_FAILED);
         return;
     }
+    /* "started (pid N)" is said, and startsecs counted, once the command's pid is known
+     * (supervisor_run_started()): a job is never RUNNING without its pid. */
     job->has_run = true;
-    say(job, "started (pid %d)", (int) job->pid);
+}
+
+/* The command of a run is started: startsecs count from now. */
+static void count_startsecs(struct job *job)
+{
     if (job->spec->startsecs > 0)
         arm(job, &job->start_timer, job->spec->startsecs);
     else
-        run_cell(job, JOB_EV_STARTED);
+        supervisor_dispatch(job, JOB_EV_STARTED);
 }
 
 /* START from a resting state: a fresh start, the failure counts begin again. */
@@ -238,8 +248,7 @@ static void enter_backoff(struct job *job, const char *why)
 static void h_quick_exit(struct job *job)
 {
     ev_timer_stop(job->sup->loop, &job->start_timer);
-    if (job->exit.spawn_error == 0)
-        describe_exit(job);
+    describe_exit(job);
     if (job->sup->shutting_down) {
         job->state = JOB_STOPPED;
         return;
@@ -343,6 +352,7 @@ static void run_cell(struct job *job, enum job_event event)
 /* --- jobs -------------------------------------------------------------------------------- */
 
 static void step_stop_all(struct supervisor *s);
+static void step_start(struct supervisor *s);
 
 static void job_free(struct job *job)
 {
@@ -384,6 +394,7 @@ bool supervisor_dispatch(struct job *job, enum job_event event)
     if (s->ops->changed)
         s->ops->changed(job, old, s->userdata);
     step_stop_all(s);
+    step_start(s);
     return true;
 }
 
@@ -429,11 +440,82 @@ void supervisor_run_exited(struct job *job, const struct job_exit *e)
 
     job->exit = *e;
     job->has_run = false;
+    job->launching = false;
     job->pid = job->pgid = job->engine_pid = job->guard_pid = 0;
     job->pid_start = job->engine_start = job->guard_start = 0;
     supervisor_dispatch(job, JOB_EV_EXIT);
     reap_leaving(s);
     step_stop_all(s);
+    step_start(s);
+}
+
+void supervisor_run_started(struct job *job)
+{
+    struct supervisor *s = job->sup;
+
+    if (!job->launching)
+        return;
+    job->launching = false;
+    say(job, "started (pid %d)", (int) job->pid);
+    if (s->ops->changed)
+        s->ops->changed(job, job->state, s->userdata);
+    if (job->state == JOB_STARTING)
+        count_startsecs(job);
+    step_start(s);
+}
+
+/* --- starts by priority level -------------------------------------------------------------
+ *
+ * A start returns as soon as the run's helper is spawned (runner.c): the jobs of one level
+ * start at once, and the next level's once every job of the lower levels has been reported
+ * started or has failed, so that a level's commands run before the next level's are spawned,
+ * as when starts were one after the other. */
+
+static bool can_start(const struct job *job)
+{
+    return table[job->state][JOB_EV_START] != NULL;
+}
+
+/* The levels of starts and stops: the group's priority, then the job's own. */
+static int level_compare(const struct job *a, const struct job *b)
+{
+    if (a->spec->group_priority != b->spec->group_priority)
+        return a->spec->group_priority < b->spec->group_priority ? -1 : 1;
+    if (a->spec->priority != b->spec->priority)
+        return a->spec->priority < b->spec->priority ? -1 : 1;
+    return 0;
+}
+
+static void step_start(struct supervisor *s)
+{
+    const struct job *low = NULL; /* a queued job of the lowest level */
+
+    if (s->queueing)
+        return;
+    for (size_t i = 0; i < s->jobs_len; i++) {
+        struct job *job = s->jobs[i];
+        if (job->start_queued && (s->shutting_down || job->leaving || !can_start(job)))
+            job->start_queued = false; /* stopped, removed or started meanwhile */
+        if (job->start_queued && (!low || level_compare(job, low) < 0))
+            low = job;
+    }
+    if (!low)
+        return;
+    for (size_t i = 0; i < s->jobs_len; i++)
+        if (s->jobs[i]->launching && level_compare(s->jobs[i], low) < 0)
+            return; /* a lower level is still starting */
+    s->queueing = true;
+    /* A start does not free jobs: low stays valid. */
+    for (size_t i = 0; i < s->jobs_len; i++) {
+        struct job *job = s->jobs[i];
+        if (!job->start_queued || level_compare(job, low) != 0)
+            continue;
+        job->start_queued = false;
+        supervisor_dispatch(job, JOB_EV_START);
+    }
+    s->queueing = false;
+    /* Jobs that failed at once leave nothing launching: the next level may go now. */
+    step_start(s);
 }
 
 /* --- the supervisor ---------------------------------------------------------------------- */
@@ -660,11 +742,12 @@ int supervisor_apply(struct supervisor *s, struct config *config,
     for (size_t k = 0; k < s->jobs_len; k++)
         if (s->jobs[k]->leaving)
             supervisor_dispatch(s->jobs[k], JOB_EV_STOP);
-    /* Starts in priority order: the array is in that order. */
+    /* Starts by priority level (step_start). */
     for (size_t i = 0; i < len; i++)
         if (placed[i].start && !s->shutting_down)
-            supervisor_dispatch(placed[i].job, JOB_EV_START);
+            placed[i].job->start_queued = true;
     reap_leaving(s);
+    step_start(s);
     free(made);
     free(placed);
     free(kept);
@@ -717,7 +800,11 @@ int supervisor_start(struct job *job)
         return -ESHUTDOWN;
     if (job->leaving)
         return -ENOENT;
-    return supervisor_dispatch(job, JOB_EV_START) ? 0 : -EALREADY;
+    if (!can_start(job))
+        return job->start_queued ? 0 : -EALREADY;
+    job->start_queued = true;
+    step_start(job->sup);
+    return 0;
 }
 
 int supervisor_stop(struct job *job)
@@ -741,16 +828,6 @@ int supervisor_signal(struct job *job, int sig, bool tree)
         return -ESRCH;
     job->sent_signal = sig;
     return job->sup->ops->signal(job, sig, tree, job->sup->userdata);
-}
-
-/* The stop levels of a shutdown: the group's priority, then the job's own. */
-static int level_compare(const struct job *a, const struct job *b)
-{
-    if (a->spec->group_priority != b->spec->group_priority)
-        return a->spec->group_priority < b->spec->group_priority ? -1 : 1;
-    if (a->spec->priority != b->spec->priority)
-        return a->spec->priority < b->spec->priority ? -1 : 1;
-    return 0;
 }
 
 static void step_stop_all(struct supervisor *s)

@@ -13,7 +13,8 @@
  *
  * The supervisor decides; it does not spawn. Runs are started, signalled and stopped through
  * struct supervisor_ops (runner.c does it with libpgsup; the unit tests with fakes), which
- * reports the end of each run with supervisor_run_exited(). */
+ * reports the start of each run's command with supervisor_run_started() and its end with
+ * supervisor_run_exited(). */
 #pragma once
 #include <ev.h>
 #include <stdbool.h>
@@ -67,6 +68,8 @@ struct job {
     struct config_ref *next_ref;
     enum job_state state;
     bool start_pending;              /* start once stopped (restart, changed spec) */
+    bool start_queued;               /* start once the lower priority levels run */
+    bool launching;                  /* started; its helper has not reported the start yet */
     bool leaving;                    /* removed from the config: freed once stopped */
     unsigned failures;               /* quick exits in a row (FATAL after startretries) */
     unsigned streak;                 /* unstable runs in a row (the backoff delay grows) */
@@ -132,8 +135,9 @@ struct supervisor_scope {
 /* Takes config over (it is freed when no job uses it any more): new jobs are created and
  * started if autostart, removed ones stopped (and freed once their tree is gone), changed
  * ones (config_job_equal false) stopped and started again with the new spec, unchanged ones
- * left alone; all of them, or those that scope names (NULL: all). Starts go in priority
- * order. Returns 0 or -ENOMEM (then nothing changed and config is freed). */
+ * left alone; all of them, or those that scope names (NULL: all). Starts go by priority
+ * level: every job of a level at once, the next level once each of them was reported started
+ * (or failed). Returns 0 or -ENOMEM (then nothing changed and config is freed). */
 int supervisor_apply(struct supervisor *s, struct config *config,
                      const struct supervisor_scope *scope, struct supervisor_diff *ret);
 
@@ -156,7 +160,8 @@ struct job *supervisor_find(const struct supervisor *s, const char *name);
 bool supervisor_dispatch(struct job *job, enum job_event event);
 
 /* Requests from ctl. Return 0, -EALREADY (nothing to do in this state), or -ESHUTDOWN (the
- * daemon is stopping: nothing starts any more). */
+ * daemon is stopping: nothing starts any more). A start is queued by priority level like the
+ * autostarts (supervisor_apply()): job->start_queued until its level's turn. */
 int supervisor_start(struct job *job);
 int supervisor_stop(struct job *job);
 int supervisor_restart(struct job *job);
@@ -166,6 +171,10 @@ int supervisor_signal(struct job *job, int sig, bool tree);
 
 /* The ops report the end of a run (its tree is gone): job->exit is set from e. */
 void supervisor_run_exited(struct job *job, const struct job_exit *e);
+
+/* The ops report that a run's command was started (job->pid is known): the start of the next
+ * priority level waits for that. */
+void supervisor_run_started(struct job *job);
 
 /* Stops every job, highest priority first (group priority, then the job's), each level of
  * equal priorities once the previous one is gone, then calls done (from the loop). Nothing is

@@ -61,12 +61,12 @@ static int keep(struct capture *c, const char *data, size_t n)
     return 0;
 }
 
-static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+/* Reads what the pipe holds now. Returns true at end of file (or an error that ends the
+ * stream just the same), false once it would block. */
+static bool drain(struct capture *c)
 {
-    struct capture *c = w->data;
     char chunk[65536];
 
-    (void) revents;
     for (;;) {
         ssize_t n = read(c->fd, chunk, sizeof(chunk));
         if (n > 0) {
@@ -77,14 +77,29 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN)
-            return;
-        /* End of file, or an error that ends the stream just the same. */
-        ev_io_stop(loop, w);
-        fd_close(&c->fd);
-        c->on_eof(c, c->userdata);
-        return;
+        return !(n < 0 && errno == EAGAIN);
     }
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct capture *c = w->data;
+
+    (void) revents;
+    if (!drain(c))
+        return;
+    ev_io_stop(loop, w);
+    fd_close(&c->fd);
+    c->on_eof(c, c->userdata);
+}
+
+void capture_abandon(struct capture *c, struct ev_loop *loop)
+{
+    if (c->fd < 0)
+        return;
+    ev_io_stop(loop, &c->io);
+    (void) drain(c);
+    fd_close(&c->fd);
 }
 
 void capture_start(struct capture *c, struct ev_loop *loop,

@@ -26,6 +26,11 @@ int capture_open(struct capture *c, size_t max, int *ret_child_fd);
 void capture_start(struct capture *c, struct ev_loop *loop,
                    void (*on_eof)(struct capture *c, void *userdata), void *userdata);
 
+/* Reads what the pipe holds now, then stops and closes it without waiting for end of file
+ * (on_eof is not called): for a stream whose writers may never close it, what a dead helper
+ * left. Nothing happens if it is closed already. */
+void capture_abandon(struct capture *c, struct ev_loop *loop);
+
 /* Hands the bytes over (NUL-terminated, may be NULL if nothing was read); the capture keeps
  * nothing. */
 char *capture_take(struct capture *c, size_t *ret_len);

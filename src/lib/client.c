@@ -1,16 +1,21 @@
 /* client.c: one run as seen by libpgsup, the implementation of pgsup_proc. The command runs
- * under `pgsup run --control-fd 3` (the engine, src/cli/supervise.c), which owns the tree:
- * it is its subreaper, kills it on the deadline, and kills it when our end of the control
- * socket closes, so the tree dies with the caller. Here we only start that supervisor, wait
- * for its messages and its exit on the caller's loop, and capture the command's output.
+ * under `pgsup run --control-fd 3` (src/cli/supervise.c), one helper process which owns the
+ * tree: it is its subreaper and the command's parent, kills it on the deadline, and kills it
+ * when our end of the control socket closes or we (the host) die, so the tree dies with the
+ * caller. The host is the guard: the helper runs in the host's process group, without a
+ * guard process of its own. Here we only start the helper (and return at once: the start is
+ * reported later, on the caller's loop), follow its messages and its exit, capture the
+ * command's output, and, if the helper dies without a result, kill what it left
+ * (leftovers.h): that is the guard's work, done by the host.
  *
- * The run is over when three things happened, in any order: the "done" message (or the
- * socket closed without one: the supervisor failed), the supervisor's exit (seen on its
+ * The run is over when three things happened, in any order: the "done" or "failed" message
+ * (or the socket closed without one: the helper failed), the helper's exit (seen on its
  * pidfd), and end of file on every captured stream.
  *
- * The supervisor is spawned clean, like any command (spawn.h): fds 0-2 and its control socket
- * as fd 3, nothing else of the host, every signal at its default. A run belongs to the
- * process that started it (pgsup.h, fork()): the handle remembers that pid. */
+ * The helper is spawned clean, like any command (spawn.h): fds 0-2 and its control socket as
+ * fd 3, nothing else of the host, every signal at its default, and the run's marker added to
+ * the environment the command gets. A run belongs to the process that started it (pgsup.h,
+ * fork()): the handle remembers that pid. */
 #include "client.h"
 
 #include <errno.h>
@@ -20,7 +25,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -28,11 +32,13 @@
 
 #include "core/fd.h"
 #include "core/pidfd.h"
-#include "core/proc.h"
 #include "core/spawn.h"
 #include "core/timer.h"
 #include "capture.h"
+#include "leftovers.h"
 #include "wire.h"
+
+extern char **environ;
 
 #define CAPTURE_DEFAULT_MAX ((size_t) 64 << 20)
 #define REAP_POLL_S 0.01 /* only without pidfds */
@@ -43,14 +49,17 @@
 /* The start report: continue a silent supervisor after this long, give up after that. */
 #define START_CONT_S 1.0
 #define START_LIMIT_S 30.0
+/* How long the host polls /proc for what a dead helper left (leftovers.h). */
+#define LEFTOVERS_LIMIT_S 10.0
 
 struct pgsup_proc {
     struct ev_loop *loop;
     pgsup_exit_cb *cb;
+    client_started_fn *started_cb; /* or NULL */
     void *userdata;
-    pid_t pid;               /* the command */
+    pid_t pid;               /* the command; 0 until the helper reported the start */
     pid_t owner;             /* the process that started the run; set once */
-    pid_t super_pid;         /* the pgsup supervisor, our child */
+    pid_t super_pid;         /* the pgsup helper, our child */
     int super_pidfd;         /* -1 without pidfds: then reap_timer polls */
     int control_fd;
     int in_fd;               /* our end of the stdin socket, -1 when done */
@@ -58,10 +67,13 @@ struct pgsup_proc {
     size_t in_len, in_off;
     struct capture out, err;
     ev_io control_io, super_io, in_io;
-    ev_timer reap_timer;
+    ev_timer reap_timer, start_timer;
+    double start_limit;      /* ev_now() after which a silent helper is killed */
     bool done_msg, control_closed, super_gone;
-    bool said_anything;      /* await_start() got a record, even one it did not expect */
+    bool said_anything;      /* the helper sent a record, even one we did not expect */
+    int error;               /* the run's failure (pgsup_result.error), 0 if none */
     int signal;              /* what pgsup_terminate() sends first */
+    char marker[LEFTOVERS_MARKER_MAX];
     struct run_result result;
 };
 
@@ -88,14 +100,6 @@ static int helper_path(char buf[PATH_MAX], const char **ret)
     return 0;
 }
 
-/* The error for a supervisor binary that cannot run, or did not speak pgsup's protocol. */
-static int no_helper(void)
-{
-    const char *env = getenv("PGSUP_BIN");
-
-    return env && *env ? -PGSUP_EBADBIN : -PGSUP_ENOHELPER;
-}
-
 static void finish_if_over(pgsup_proc *p)
 {
     pgsup_result r = {0};
@@ -106,6 +110,7 @@ static void finish_if_over(pgsup_proc *p)
     ev_io_stop(p->loop, &p->control_io);
     ev_io_stop(p->loop, &p->in_io);
     ev_timer_stop(p->loop, &p->reap_timer);
+    ev_timer_stop(p->loop, &p->start_timer);
     if (p->done_msg) {
         r.exit_code = p->result.exited ? p->result.exit_code : -1;
         r.term_signal = p->result.exited ? 0 : p->result.term_signal;
@@ -114,9 +119,10 @@ static void finish_if_over(pgsup_proc *p)
         r.wall_s = p->result.wall_s;
         r.rusage = p->result.rusage;
     } else {
-        /* The supervisor died before it reported; what was left of it killed the tree (see
-         * guard.h). How the command ended is unknown: neither field may look like an answer. */
-        r.error = -PGSUP_EHELPER;
+        /* The command never ran (its exec failed), or the helper died before it reported
+         * and what it left was killed (see the top): how the command ended is unknown, and
+         * neither field may look like an answer. */
+        r.error = p->error < 0 ? p->error : -PGSUP_EHELPER;
         r.exit_code = r.term_signal = -1;
     }
     r.out = capture_take(&p->out, &r.out_len);
@@ -142,43 +148,128 @@ static void on_capture_eof(struct capture *c, void *userdata)
     finish_if_over(userdata);
 }
 
-static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+/* The error for a supervisor binary that cannot run, or did not speak pgsup's protocol. */
+static int no_helper(void)
 {
-    pgsup_proc *p = w->data;
-    char buf[WIRE_MAX];
-    struct wire_msg m;
-    ssize_t n;
+    const char *env = getenv("PGSUP_BIN");
 
-    (void) revents;
-    n = recv(p->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n > 0 && wire_parse(buf, (size_t) n, &m) == 0 && m.kind == WIRE_DONE) {
-        p->result = m.result;
-        p->done_msg = true;
-    } else if (n > 0) {
-        return; /* a message we do not need */
-    }
-    ev_io_stop(loop, w);
-    p->control_closed = true;
-    finish_if_over(p);
+    return env && *env ? -PGSUP_EBADBIN : -PGSUP_ENOHELPER;
 }
 
-static void reap_super(pgsup_proc *p)
+static void on_started(pgsup_proc *p, pid_t pid)
+{
+    p->pid = pid;
+    ev_timer_stop(p->loop, &p->start_timer);
+    if (p->started_cb)
+        p->started_cb(p, p->userdata);
+}
+
+/* Reads one record from the helper. Returns false once there is nothing more to read now
+ * (EAGAIN), or ever (the socket closed, or "done" came: then finish_if_over() may have freed
+ * p; the caller must not touch it). */
+static bool read_control(pgsup_proc *p)
+{
+    char buf[WIRE_MAX];
+    struct wire_msg m;
+    ssize_t n = recv(p->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+    if (n < 0 && errno == EINTR)
+        return true;
+    if (n < 0 && errno == EAGAIN)
+        return false;
+    if (n > 0) {
+        p->said_anything = true;
+        if (wire_parse(buf, (size_t) n, &m) < 0)
+            return true; /* a message we do not know */
+        if (m.kind == WIRE_STARTED && p->pid == 0 && !p->error) {
+            on_started(p, m.pid);
+            return true;
+        }
+        if (m.kind == WIRE_FAILED && !p->error) {
+            /* The command did not start (or the helper could not set up): the helper exits
+             * next, and its socket closes. */
+            p->error = m.err < 0 ? m.err : -PGSUP_EHELPER;
+            ev_timer_stop(p->loop, &p->start_timer);
+            return true;
+        }
+        if (m.kind != WIRE_DONE)
+            return true; /* a message we do not need */
+        p->result = m.result;
+        p->done_msg = true;
+    }
+    ev_io_stop(p->loop, &p->control_io);
+    p->control_closed = true;
+    finish_if_over(p);
+    return false;
+}
+
+static void on_control(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void) loop;
+    (void) revents;
+    (void) read_control(w->data);
+}
+
+static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* The helper died without a result (killed, crashed, or killed by us for not reporting the
+ * start). While it is our unreaped zombie, its pid, which numbers the command's group, is
+ * still ours, so the group can be killed by number (pinned); a host that reaps with
+ * waitpid(-1) may have taken it first (not pinned): then only the marker is used. One that
+ * exited by itself without a word is not pgsup (or not this version of it): it started
+ * nothing of ours. */
+static void bury(pgsup_proc *p, bool silent_exit, bool pinned)
+{
+    if (silent_exit && !p->said_anything) {
+        p->error = no_helper();
+        return;
+    }
+    p->error = -PGSUP_EHELPER;
+    (void) leftovers_kill(pinned ? p->super_pid : 0, p->marker, LEFTOVERS_LIMIT_S);
+    /* What the nets killed has written all it will; one that escaped both (it cleared its
+     * environment) must not hold the callback back by keeping a captured pipe open. */
+    capture_abandon(&p->out, p->loop);
+    capture_abandon(&p->err, p->loop);
+}
+
+/* exited: the helper's pidfd said it has exited. Its zombie may still not be ours to reap:
+ * one traced by a process of its own tree (PTRACE_ATTACH by the command) is reported to that
+ * tracer first, and to us only once the tracer is gone, which bury() sees to. Meanwhile the
+ * pidfd stays readable: the wait goes on on the poll timer instead. */
+static void reap_super(pgsup_proc *p, bool exited)
 {
     siginfo_t si = {0};
-    int r;
+    idtype_t type = p->super_pidfd >= 0 ? P_PIDFD : P_PID;
+    id_t id = p->super_pidfd >= 0 ? (id_t) p->super_pidfd : (id_t) p->super_pid;
+    int r = waitid(type, id, &si, WEXITED | WNOHANG | WNOWAIT);
+    bool reapable = r == 0 && si.si_pid != 0;
 
-    if (p->super_pidfd >= 0)
-        r = waitid(P_PIDFD, (id_t) p->super_pidfd, &si, WEXITED | WNOHANG);
-    else
-        r = waitid(P_PID, (id_t) p->super_pid, &si, WEXITED | WNOHANG);
     /* ECHILD: a host that reaps every child (libev's default loop, waitpid(-1)) took it; the
      * result still arrives on the socket, so that is fine. */
-    if ((r == 0 && si.si_pid == 0) || (r < 0 && errno != ECHILD))
+    if (r < 0 && errno != ECHILD)
         return;
-    p->super_gone = true;
+    if (!reapable && r == 0 && !exited)
+        return; /* not yet */
+    /* Whatever it said before it exited is in the socket already; its exit may be seen
+     * first. Read it all before deciding that it died without a result. (finish_if_over()
+     * cannot free p here: the helper is not marked gone yet.) */
+    while (!p->control_closed && read_control(p))
+        ;
+    if (!p->done_msg && !p->error)
+        bury(p, reapable && si.si_code == CLD_EXITED, r == 0);
     ev_io_stop(p->loop, &p->super_io);
+    ev_timer_stop(p->loop, &p->start_timer);
+    if (!reapable && r == 0) {
+        if (!ev_is_active(&p->reap_timer)) {
+            ev_timer_init(&p->reap_timer, on_reap_timer, REAP_POLL_S, REAP_POLL_S);
+            p->reap_timer.data = p;
+            ev_timer_start(p->loop, &p->reap_timer);
+        }
+        return;
+    }
+    if (r == 0)
+        (void) waitid(type, id, &si, WEXITED | WNOHANG); /* the zombie: at once */
+    p->super_gone = true;
     ev_timer_stop(p->loop, &p->reap_timer);
     finish_if_over(p);
 }
@@ -187,14 +278,41 @@ static void on_super(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void) loop;
     (void) revents;
-    reap_super(w->data);
+    reap_super(w->data, true);
 }
 
 static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void) loop;
     (void) revents;
-    reap_super(w->data);
+    reap_super(w->data, false);
+}
+
+/* The helper has not reported the start yet. The command runs as soon as it is spawned, before
+ * the helper reports it, and it may stop its helper at once (kill -STOP $PPID): a silent
+ * helper is continued every START_CONT_S (SIGCONT is harmless to a running one), and after
+ * START_LIMIT_S it is killed (the run then ends with -PGSUP_EHELPER, its leftovers killed).
+ * The timer runs only until the report, so an idle run costs no wakeup. */
+static void on_start_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    pgsup_proc *p = w->data;
+    int sig;
+
+    (void) revents;
+    /* A host whose loop was busy (a daemon starting thousands of jobs) may not have read the
+     * report yet: read what is there before judging the helper. (p cannot be freed here: the
+     * helper is not reaped while this timer runs.) */
+    while (!p->control_closed && read_control(p))
+        ;
+    if (p->pid > 0 || p->error || p->control_closed) {
+        ev_timer_stop(loop, w); /* started, failed, or gone: nothing to watch */
+        return;
+    }
+    /* Our unreaped child (the timer stops when it is reaped): its pid is surely it. */
+    sig = ev_now(loop) >= p->start_limit ? SIGKILL : SIGCONT;
+    (void) pidfd_kill(p->super_pidfd, p->super_pid, sig);
+    if (sig == SIGKILL)
+        ev_timer_stop(loop, w);
 }
 
 static void on_stdin(struct ev_loop *loop, ev_io *w, int revents)
@@ -255,66 +373,22 @@ static char **helper_argv(const char *helper, const pgsup_cmd *cmd, char nums[3]
     return argv;
 }
 
-/* Sends sig to the supervisor: the guard (our unreaped child: its pid is surely it) and the
- * engine, the guard's child, each through a pidfd checked against what the scan saw. */
-static void signal_supervisor(pgsup_proc *p, int sig)
+/* The command's environment (cmd->envp, else ours) plus the run's marker, which the helper
+ * passes on to the command (leftovers.h). The strings are borrowed; the array is ours. */
+static char **helper_envp(const pgsup_cmd *cmd, const char *marker)
 {
-    struct proc_table t = {0};
+    char *const *from = cmd->envp ? (char *const *) cmd->envp : environ;
+    size_t n = 0;
+    char **envp;
 
-    (void) kill(p->super_pid, sig); /* gone: its exit is reaped by the caller */
-    if (proc_scan_descendants(p->super_pid, &t) < 0 && proc_scan(&t) < 0)
-        return; /* no /proc: the guard alone */
-    for (size_t i = 0; i < t.len; i++) {
-        struct proc_entry now;
-        int fd;
-        if (t.v[i].ppid != p->super_pid)
-            continue;
-        fd = pidfd_get(t.v[i].pid); /* pidfd_open: Linux 5.3+; ENOSYS → kill() by pid */
-        if ((fd >= 0 || fd == -ENOSYS) && proc_stat_read(t.v[i].pid, &now) == 0 &&
-            now.start == t.v[i].start && now.ppid == p->super_pid)
-            (void) pidfd_kill(fd, t.v[i].pid, sig);
-        fd_close(&fd);
-    }
-    proc_table_free(&t);
-}
-
-/* Waits, blocking, for the supervisor to say whether the command started, so that
- * pgsup_start() can return -ENOENT like a plain spawn would. The command runs as soon as it
- * is spawned, before the engine reports it, and it may stop its engine at once (kill -STOP
- * $PPID): the wait, and the caller's whole loop, would then hang. So a silent supervisor is
- * continued every START_CONT_S (SIGCONT is harmless to a running one), and after
- * START_LIMIT_S it is killed and the start fails. */
-static int await_start(pgsup_proc *p)
-{
-    struct pollfd pfd = {.fd = p->control_fd, .events = POLLIN};
-    double limit = timer_now() + START_LIMIT_S;
-    char buf[WIRE_MAX];
-    struct wire_msg m;
-    ssize_t n;
-
-    for (;;) {
-        int r = poll(&pfd, 1, (int) (START_CONT_S * 1000));
-        if (r > 0 || (r < 0 && errno != EINTR))
-            break;
-        if (timer_now() > limit) {
-            signal_supervisor(p, SIGKILL);
-            return -PGSUP_EHELPER;
-        }
-        if (r == 0)
-            signal_supervisor(p, SIGCONT);
-    }
-    do
-        n = recv(p->control_fd, buf, sizeof(buf), 0);
-    while (n < 0 && errno == EINTR);
-    p->said_anything = n > 0;
-    if (n <= 0 || wire_parse(buf, (size_t) n, &m) < 0)
-        return -PGSUP_EHELPER;
-    if (m.kind == WIRE_FAILED)
-        return m.err < 0 ? m.err : -PGSUP_EHELPER;
-    if (m.kind != WIRE_STARTED)
-        return -PGSUP_EHELPER;
-    p->pid = m.pid;
-    return 0;
+    while (from[n])
+        n++;
+    envp = calloc(n + 2, sizeof(*envp));
+    if (!envp)
+        return NULL;
+    memcpy(envp, from, n * sizeof(*envp));
+    envp[n] = (char *) marker;
+    return envp;
 }
 
 static int open_streams(pgsup_proc *p, const pgsup_cmd *cmd, struct spawn_plan *plan,
@@ -392,7 +466,7 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     char path[PATH_MAX], nums[3][32];
     struct spawn_plan plan;
     const char *helper;
-    char **argv = NULL;
+    char **argv = NULL, **envp = NULL;
     pgsup_proc *p;
     int r;
 
@@ -405,6 +479,7 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
     *p = (pgsup_proc){.loop = loop, .cb = cb, .userdata = userdata, .super_pidfd = -1,
                       .control_fd = -1, .in_fd = -1, .owner = getpid(),
                       .signal = cmd->signal ? cmd->signal : SIGTERM};
+    leftovers_marker(p->marker);
     capture_init(&p->out);
     capture_init(&p->err);
     spawn_plan_init(&plan);
@@ -416,11 +491,18 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
         r = -ENOMEM;
         goto fail;
     }
+    envp = helper_envp(cmd, p->marker);
+    if (!envp) {
+        r = -ENOMEM;
+        goto fail;
+    }
     plan.argv = argv;
-    plan.envp = (char *const *) cmd->envp;
+    plan.envp = envp;
     plan.cwd = cmd->cwd;
-    /* pgid 0: a group of its own, so the caller's terminal signals (Ctrl-C) reach the caller,
-     * which decides; if they kill it, the tree dies with it anyway. */
+    /* pgid -1: the helper stays in the caller's group (the command's group is numbered by
+     * the helper's own pid, so the helper must be outside it); the caller's terminal signals
+     * reach it as they reach the caller, which decides, and the helper ignores them. */
+    plan.pgid = -1;
     r = spawn_start(&plan, &p->super_pid);
     if (r == -ENOENT || r == -EACCES || r == -ENOEXEC || r == -ENOTDIR)
         r = spawn_error(cmd->cwd);
@@ -428,21 +510,12 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
         fd_close(&child[i]);
     if (r < 0)
         goto fail;
+    free(argv);
+    free(envp);
     /* pidfd_open: Linux 5.3+; ENOSYS → poll with waitid on a timer. */
     r = pidfd_get(p->super_pid);
     p->super_pidfd = r >= 0 ? r : -1;
-    r = await_start(p);
-    if (r < 0) {
-        /* The supervisor exits at once after "failed" or a breakdown: reap it. One that
-         * exited by itself without a word is not pgsup (or not this version of it); one
-         * killed by a signal is a supervisor that failed. */
-        siginfo_t si = {0};
-        if (waitid(P_PID, (id_t) p->super_pid, &si, WEXITED) == 0 && r == -PGSUP_EHELPER &&
-            si.si_code == CLD_EXITED && !p->said_anything)
-            r = no_helper();
-        goto fail;
-    }
-    free(argv);
+    /* From here on the run is started: whatever happens is reported through cb. */
     ev_io_init(&p->control_io, on_control, p->control_fd, EV_READ);
     p->control_io.data = p;
     ev_io_start(loop, &p->control_io);
@@ -455,6 +528,11 @@ int client_start(struct ev_loop *loop, const pgsup_cmd *cmd, pgsup_exit_cb *cb, 
         p->reap_timer.data = p;
         ev_timer_start(loop, &p->reap_timer);
     }
+    ev_now_update(loop);
+    p->start_limit = ev_now(loop) + START_LIMIT_S;
+    ev_timer_init(&p->start_timer, on_start_timer, START_CONT_S, START_CONT_S);
+    p->start_timer.data = p;
+    ev_timer_start(loop, &p->start_timer);
     if (p->in_fd >= 0) {
         ev_io_init(&p->in_io, on_stdin, p->in_fd, EV_WRITE);
         p->in_io.data = p;
@@ -470,6 +548,7 @@ fail:
     for (int i = 0; i < SPAWN_FDS; i++)
         fd_close(&child[i]);
     free(argv);
+    free(envp);
     free_unstarted(p);
     return r;
 }
@@ -490,12 +569,17 @@ pid_t client_helper_pid(const pgsup_proc *p)
     return p->super_pid;
 }
 
+void client_set_started(pgsup_proc *p, client_started_fn *fn)
+{
+    p->started_cb = fn;
+}
+
 static int send_msg(pgsup_proc *p, const struct wire_msg *m)
 {
     char buf[WIRE_MAX];
     int n;
 
-    if (p->control_closed || p->done_msg)
+    if (p->control_closed || p->done_msg || p->error)
         return -ESRCH;
     n = wire_format(m, buf, sizeof(buf));
     if (n < 0)

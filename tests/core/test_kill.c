@@ -264,7 +264,7 @@ static void test_kill_phase_kill_reaches_group_and_setsid_escapee(void **state)
     struct notes notes = {0};
     struct killer k;
     pid_t child, grandchild = 0;
-    int st;
+    int st, n;
 
     (void) state;
     child = make_group(true, &grandchild);
@@ -278,14 +278,16 @@ static void test_kill_phase_kill_reaches_group_and_setsid_escapee(void **state)
 
     kill_init(&k, &(struct tree_scope){.pgid = child, .root = getpid(), .exclude = getpid()});
     assert_int_equal(kill_count(&k), 2);
-    assert_int_equal(kill_phase(&k, SIGKILL, note_cb, &notes), 2);
+    /* KILL reaches the group before the snapshot (kill.c): the child may be gone from it. */
+    n = kill_phase(&k, SIGKILL, note_cb, &notes);
+    assert_true(n == 1 || n == 2);
 
     /* one note for the group, one for the escapee, which was signalled on its own */
     assert_int_equal(notes.len, 2);
     assert_true(notes.v[0].group);
     assert_int_equal(notes.v[0].pid, child);
     assert_int_equal(notes.v[0].sig, SIGKILL);
-    assert_int_equal(notes.v[0].count, 1);
+    assert_int_equal(notes.v[0].count, (unsigned) n - 1);
     assert_false(notes.v[1].group);
     assert_true(notes.v[1].escapee);
     assert_int_equal(notes.v[1].pid, grandchild);
@@ -475,6 +477,7 @@ static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **s
     struct killer k;
     pid_t c, d;
     char x = '+';
+    int n;
 
     (void) state;
     assert_int_equal(fd_pipe(cmd), 0);
@@ -505,7 +508,9 @@ static void test_kill_sweep_spares_what_the_tree_forks_after_the_signal(void **s
     assert_int_equal(kill_phase(&k, SIGUSR1, NULL, NULL), 2);
     assert_int_equal(read_byte(c_pipe[0]), 'U');
     assert_int_equal(read_byte(d_pipe[0]), 'U');
-    assert_int_equal(kill_phase(&k, SIGKILL, NULL, NULL), 2);
+    /* KILL reaches the group before the snapshot (kill.c): C may be gone from it already. */
+    n = kill_phase(&k, SIGKILL, NULL, NULL);
+    assert_true(n == 1 || n == 2);
     assert_true(WIFSIGNALED(reap(c)));
     assert_true(WIFSIGNALED(reap(d)));
     assert_int_equal(kill_count(&k), 0);
@@ -537,6 +542,7 @@ static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
     struct notes notes = {0};
     struct killer k;
     pid_t c, d;
+    int n;
 
     (void) state;
     assert_int_equal(fd_pipe(c_pipe), 0);
@@ -566,7 +572,9 @@ static void test_kill_sweep_reaches_escapee_the_phase_missed(void **state)
     assert_int_equal(kill(c, SIGUSR2), 0);
     assert_int_equal(read_byte(c_pipe[0]), 'B');
 
-    assert_int_equal(kill_phase(&k, SIGKILL, NULL, NULL), 2);
+    /* KILL reaches the group before the snapshot (kill.c): C may be gone from it already. */
+    n = kill_phase(&k, SIGKILL, NULL, NULL);
+    assert_true(n == 1 || n == 2);
     assert_true(WIFSIGNALED(reap(c)));
     assert_true(WIFSIGNALED(reap(d)));
     fd_close(&c_pipe[0]);

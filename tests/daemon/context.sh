@@ -2,10 +2,10 @@
 # The daemon started by a careless caller (nohup, a shell's `&`, a host that ignores SIGCHLD and
 # leaks fds: tests/helpers/cleanctx `wrap`, every signal ignored and blocked, 20 fds without
 # CLOEXEC). Its jobs must not inherit any of it, nor their pgsup supervisors: a job checks its
-# own context and its supervisor's (cleanctx clean --ancestors 2); a bash job with traps gets
-# `ctl signal --tree HUP` and a stop by stopsignal=INT, which run its traps (before issue 9 bash
-# started with HUP and INT ignored, could not trap them, and the stop took stopwaitsecs and a
-# SIGKILL; with SIGCHLD ignored no job ever ended at all).
+# own context and its supervisor's (cleanctx clean --ancestors 1: one helper since issue 12);
+# a bash job with traps gets `ctl signal --tree HUP` and a stop by stopsignal=INT, which run
+# its traps (before issue 9 bash started with HUP and INT ignored, could not trap them, and the
+# stop took stopwaitsecs and a SIGKILL; with SIGCHLD ignored no job ever ended at all).
 # (The INT trap also ends the job's last sleep: one forked after the stop's INT, between the
 # HUP trap and the next wait, would otherwise outlive bash and take the stop to SIGKILL.)
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +13,7 @@
 [ -n "${CLEANCTX:-}" ] || fail "CLEANCTX is not set: run the test with meson test"
 conf context <<EOF2
 [program:clean]
-command = $CLEANCTX clean --ancestors 2
+command = $CLEANCTX clean --ancestors 1
 environment = TREE=clean
 autorestart = false
 startsecs = 0

@@ -20,9 +20,9 @@ command = $MKTREE ignore-term stopped
 environment = TREE=b
 startsecs = 0
 EOF2
-# mktree's processes + the job's guard and engine
-A=6
-B=6
+# mktree's processes + the job's pgsup helper (one process: guard_pid = engine_pid)
+A=5
+B=5
 
 start_trees() {
     start_daemon crash

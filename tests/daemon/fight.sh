@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Jobs that fight their own pgsup supervisor. The engine is the command's parent ($PPID) and
-# runs as the same user, so a job can stop it, trace it, or kill it and its guard. Whatever it
-# does, a stop must end within stopwaitsecs and a small bound (the daemon notices and takes
+# Jobs that fight their own pgsup supervisor. The helper (the "engine": one process per job
+# since issue 12, the daemon being its guard) is the command's parent ($PPID) and runs as the
+# same user, so a job can stop it, trace it, or kill it. Whatever it does, a stop must end within stopwaitsecs and a small bound (the daemon notices and takes
 # over the tree), the daemon's SIGTERM shutdown must end, and nothing of the tree may survive.
 # No duration is asserted: a stop that hangs is caught by the generous limit of `stop_within`.
 #
@@ -10,8 +10,6 @@
 # libpgsup's start answers by continuing the engine.
 . "$(dirname "$0")/lib.sh"
 
-# The guard: the engine's parent.
-GUARD='$(cut -d" " -f4 /proc/$PPID/stat)'
 # Waits for the test's go (the file go-NAME).
 GO='while [ ! -e $0 ]; do sleep 0.05; done'
 
@@ -44,26 +42,9 @@ startsecs = 0
 autorestart = false
 autostart = false
 
-[program:stop-guard]
-command = sh -c '$GO; kill -STOP $GUARD; exec sleep 1000' $W/go-stop-guard
-environment = TREE=stop-guard
-stopwaitsecs = 1
-startsecs = 0
-autorestart = false
-autostart = false
-
 [program:kill-engine]
 command = sh -c '$GO; sleep 1000 & setsid sleep 1000 & kill -KILL \$PPID; wait' $W/go-kill-engine
 environment = TREE=kill-engine
-stopwaitsecs = 1
-startsecs = 0
-autorestart = false
-autostart = false
-
-[program:kill-guard-stop-engine]
-command = sh -c '$GO; setsid sleep 1000 & g=$GUARD; kill -STOP \$PPID; kill -KILL \$g; wait'
-    $W/go-kill-guard-stop-engine
-environment = TREE=kill-guard-stop-engine
 stopwaitsecs = 1
 startsecs = 0
 autorestart = false
@@ -95,7 +76,7 @@ stop_within() {
     absent "TREE=$1"
 }
 
-# proc_state NAME FIELD: the state letter of the job's engine or guard (T: stopped, t: traced).
+# proc_state NAME FIELD: the state letter of the job's helper (T: stopped, t: traced).
 proc_state() { cut -d' ' -f3 "/proc/$(field "$1" "$2")/stat"; }
 proc_is() { [ "$(proc_state "$1" "$2")" = "$3" ]; }
 
@@ -112,24 +93,12 @@ stop_within stop-engine
 field stop-engine last_exit | grep -q "stopped or stuck" ||
     fail "last exit: $(field stop-engine last_exit)"
 
-say "a job that SIGSTOPs its guard: ctl stop ends"
-attack stop-guard
-wait_for "stop-guard's guard to be stopped" proc_is stop-guard guard_pid T
-stop_within stop-guard
-
-say "a job that SIGKILLs its engine: the guard kills the tree, the daemon reaps it"
+say "a job that SIGKILLs its engine: libpgsup and the daemon kill the tree, the daemon reaps it"
 attack kill-engine
 wait_state kill-engine EXITED
 field kill-engine last_exit | grep -q "supervisor died" ||
     fail "last exit: $(field kill-engine last_exit)"
 absent TREE=kill-engine "$LIMIT"
-
-say "a job that kills its guard and stops its engine: the daemon notices by itself"
-attack kill-guard-stop-engine
-wait_state kill-guard-stop-engine EXITED
-field kill-guard-stop-engine last_exit | grep -q "stopped or stuck" ||
-    fail "last exit: $(field kill-guard-stop-engine last_exit)"
-absent TREE=kill-guard-stop-engine
 
 say "a job that ptrace-attaches its engine: ctl stop ends"
 attack trace-engine

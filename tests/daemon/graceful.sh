@@ -22,9 +22,9 @@ EOF2
 start_daemon graceful
 wait_state slow RUNNING
 wait_state hasty RUNNING
-# bash and its background sleep (started once the trap is set), guard and engine
-wait_for "slow's tree" count_is TREE=slow 4
-wait_for "hasty's tree" count_is TREE=hasty 4
+# bash and its background sleep (started once the trap is set), the pgsup helper
+wait_for "slow's tree" count_is TREE=slow 3
+wait_for "hasty's tree" count_is TREE=hasty 3
 
 out=$(ctl stop slow)
 [ "$out" = "slow: stopped" ] || fail "ctl stop said '$out'"

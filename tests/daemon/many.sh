@@ -10,8 +10,8 @@ done | conf many
 running() { [ "$(ctl status | grep -c ' RUNNING ')" -eq "$1" ]; }
 start_daemon many
 wait_for "$N jobs running" running $N
-# each job: sleep + its pgsup supervisor (guard and engine)
-wait_for "every tree" count_is TREE=many $((N * 3))
+# each job: sleep + its pgsup helper
+wait_for "every tree" count_is TREE=many $((N * 2))
 say "$N jobs running"
 out=$(ctl stop all)
 [ "$(echo "$out" | grep -c ': stopped$')" -eq $N ] || fail "ctl stop all said: $out"
@@ -21,7 +21,7 @@ no_zombies "$DAEMON"
 say "$N jobs stopped"
 out=$(ctl start all)
 [ "$(echo "$out" | grep -c ': started (pid [0-9]*)$')" -eq $N ] || fail "ctl start all said: $out"
-wait_for "every tree" count_is TREE=many $((N * 3))
+wait_for "every tree" count_is TREE=many $((N * 2))
 say "$N jobs running again"
 stop_daemon
 absent TREE=many

@@ -22,8 +22,8 @@ startsecs = 0
 EOF2
 start_daemon reload
 for j in keep remove change; do wait_state "$j" RUNNING; done
-wait_for "keep's tree" count_is TREE=keep 4    # leader, escapee, guard, engine
-wait_for "remove's tree" count_is TREE=remove 5
+wait_for "keep's tree" count_is TREE=keep 3    # leader, escapee, pgsup helper
+wait_for "remove's tree" count_is TREE=remove 4
 keep=$(field keep pid)
 change=$(field change pid)
 
@@ -54,8 +54,8 @@ ctl status change | grep -q 'RUNNING' || fail "change is not running"
 wait_for "remove to be gone from status" sh -c "! '$PGSUP' ctl -s '$SOCK' status remove"
 absent TREE=remove
 [ "$(field keep pid)" = "$keep" ] || fail "the unchanged job was restarted"
-count_is TREE=keep 4 || fail "the unchanged job's tree changed"
-count_is TREE=change 3 || fail "change has $(count TREE=change) processes, expected 3"
+count_is TREE=keep 3 || fail "the unchanged job's tree changed"
+count_is TREE=change 2 || fail "change has $(count TREE=change) processes, expected 2"
 
 # A bad file: refused whole, with file, line and key; nothing changes.
 cp "$W/reload.conf" "$W/good.conf"

@@ -20,8 +20,8 @@ EOF2
 start_daemon stop
 wait_state tree RUNNING
 # leader + setsid-tree (2) + doublefork (1) + ignore-term (1) + stopped (2) = 7, plus the
-# job's pgsup supervisor (guard and engine), which carry the job's environment too.
-wait_for "the whole tree" count_is TREE=tree 9
+# job's pgsup helper (one process), which carries the job's environment too.
+wait_for "the whole tree" count_is TREE=tree 8
 members=$(field tree members)
 [ "$(echo "$members" | wc -w)" -eq 7 ] || fail "status shows members '$members', expected 7"
 other=$(field other pid)
@@ -44,7 +44,7 @@ grep -q "'tree' stopped (killed by TERM)" "$DAEMON_LOG" || fail "no stop message
 # Again, and this time a signal to the whole tree: HUP ends every member (the TERM-ignoring
 # one too, it only ignores TERM), even the escapees.
 ctl start tree >/dev/null
-wait_for "the whole tree" count_is TREE=tree 9
+wait_for "the whole tree" count_is TREE=tree 8
 ctl signal --tree KILL tree | grep -q "tree: sent KILL to the whole tree" || fail "ctl signal"
 wait_for "the tree to be gone" count_is TREE=tree 0
 # KILL was sent on request: an expected end, so the job is not restarted (autorestart=unexpected)

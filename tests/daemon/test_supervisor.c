@@ -32,6 +32,9 @@ struct fake {
     bool all_stopped;
     char dir[64];
     pid_t next_pid;
+    bool defer_started;       /* starts are reported by the test (report_started) */
+    struct job *launching[16];
+    size_t launching_len;
 };
 
 static int fake_start(struct job *job, void *userdata)
@@ -45,6 +48,10 @@ static int fake_start(struct job *job, void *userdata)
     }
     job->pid = ++f->next_pid;
     job->pgid = job->pid;
+    if (f->defer_started)
+        f->launching[f->launching_len++] = job;
+    else
+        supervisor_run_started(job); /* a start reported at once, as from inside the call */
     return 0;
 }
 
@@ -419,6 +426,41 @@ static void test_supervisor_stop_all_in_reverse_priority(void **state)
     assert_int_equal(f->starts, 4);
 }
 
+/* Starts return before the command runs (issue 12): a whole priority level starts at once,
+ * and the next level only once every job of the lower levels was reported started or failed
+ * (before, each start waited for its command, so the order came for free). */
+static void test_supervisor_starts_level_by_level(void **state)
+{
+    struct fake *f = *state;
+
+    f->defer_started = true;
+    apply(f, "[program:db]\ncommand = x\npriority = 1\n"
+             "[program:app1]\ncommand = x\npriority = 2\n"
+             "[program:app2]\ncommand = x\npriority = 2\n"
+             "[program:web]\ncommand = x\npriority = 3\n", NULL);
+    /* level 1 alone, not yet reported */
+    assert_int_equal(f->starts, 1);
+    assert_int_equal(job(f, "db")->state, JOB_STARTING);
+    assert_true(job(f, "app1")->start_queued);
+    assert_int_equal(job(f, "app1")->state, JOB_STOPPED);
+    /* db runs: the whole of level 2 starts at once */
+    supervisor_run_started(f->launching[0]);
+    assert_int_equal(f->starts, 3);
+    assert_int_equal(job(f, "app1")->state, JOB_STARTING);
+    assert_int_equal(job(f, "app2")->state, JOB_STARTING);
+    assert_int_equal(job(f, "web")->state, JOB_STOPPED);
+    /* one of level 2 reported, one failed: level 3 goes */
+    supervisor_run_started(f->launching[1]);
+    assert_int_equal(f->starts, 3);
+    supervisor_run_exited(f->launching[2], &(struct job_exit){.exit_code = -1,
+                                                              .spawn_error = -ENOENT});
+    assert_int_equal(f->starts, 4);
+    assert_int_equal(job(f, "web")->state, JOB_STARTING);
+    assert_false(job(f, "web")->start_queued);
+    /* a ctl start of a job that runs says so; one queued behind a level waits for it */
+    assert_int_equal(supervisor_start(job(f, "web")), -EALREADY);
+}
+
 static void test_supervisor_stop_all_cancels_backoff(void **state)
 {
     struct fake *f = *state;
@@ -594,6 +636,7 @@ int main(void)
         T(test_supervisor_reload_applies_only_the_difference),
         T(test_supervisor_reload_revives_a_leaving_job),
         T(test_supervisor_stop_all_in_reverse_priority),
+        T(test_supervisor_starts_level_by_level),
         T(test_supervisor_stop_all_cancels_backoff),
         T(test_supervisor_apply_to_some_groups),
         T(test_supervisor_add_and_remove),

@@ -37,8 +37,8 @@ find_threaded() {
 
 start_daemon threads
 wait_state x RUNNING
-# mktree's leader and the process under test, guard and engine
-wait_for "x's tree" count_is TREE=x 4
+# mktree's leader and the process under test, the pgsup helper
+wait_for "x's tree" count_is TREE=x 3
 threaded=$(find_threaded)
 [ -n "$threaded" ] || fail "the process under test is not there"
 [ "$(cut -d' ' -f3 "/proc/$threaded/stat")" = Z ] || fail "$threaded's main thread has not exited"
@@ -54,7 +54,7 @@ absent TREE=x
 
 say "the daemon and the supervisor SIGKILLed together, then a restart"
 ctl start x >/dev/null
-wait_for "x's tree" count_is TREE=x 4
+wait_for "x's tree" count_is TREE=x 3
 threaded=$(find_threaded)
 victims="$DAEMON $(field x engine_pid) $(field x guard_pid)"
 # Frozen first, so that none of them can clean up after the others.
@@ -67,6 +67,6 @@ start_daemon threads
 wait_state x RUNNING
 grep -q "recovery: killed [0-9]* processes left" "$DAEMON_LOG" || fail "no recovery"
 ! alive "$threaded" || fail "recovery left the live process $threaded"
-wait_for "x's new tree" count_is TREE=x 4
+wait_for "x's new tree" count_is TREE=x 3
 stop_daemon
 absent TREE=x
