@@ -392,7 +392,9 @@ static void test_kill_phase_spares_outsiders(void **state)
 
     /* the job is target's tree only; the bystander is our child too, but not target's */
     kill_init(&k, &(struct tree_scope){.pgid = target, .root = target, .exclude = 0});
-    assert_int_equal(kill_phase(&k, SIGKILL, NULL, NULL), 1);
+    /* KILL goes to the group before the snapshot (kill.h): the target may be seen dying or
+     * already dead, the bystander never. */
+    assert_in_range(kill_phase(&k, SIGKILL, NULL, NULL), 0, 1);
     st = reap(target);
     assert_true(WIFSIGNALED(st));
 
