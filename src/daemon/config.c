@@ -215,9 +215,8 @@ int config_default_socket_path(char **ret_path)
 /* supervisord's order: groups by priority (then name), and in a group its processes by
  * priority (then name). For a program that is its own group both priorities are its own, so
  * a file without [group:x] starts by priority, then name. */
-static int job_compare(const void *a, const void *b)
+int config_job_order(const struct config_job *x, const struct config_job *y)
 {
-    const struct config_job *x = a, *y = b;
     int c;
 
     if (x->group_priority != y->group_priority)
@@ -228,6 +227,11 @@ static int job_compare(const void *a, const void *b)
     if (x->priority != y->priority)
         return x->priority < y->priority ? -1 : 1;
     return strcmp(x->name, y->name);
+}
+
+static int job_compare(const void *a, const void *b)
+{
+    return config_job_order(a, b);
 }
 
 static int load_defaults(struct config_file *ld, struct config *config)

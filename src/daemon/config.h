@@ -39,6 +39,9 @@ const struct config_job *config_find(const struct config *config, const char *na
  * unchanged job keeps running across a reload. */
 bool config_job_equal(const struct config_job *a, const struct config_job *b);
 
+/* supervisord's start order: group priority, group, priority, name (<0, 0, >0). */
+int config_job_order(const struct config_job *a, const struct config_job *b);
+
 /* The socket path used when [pgsup] has no socket=: pgsup.sock in the runtime directory
  * (rundir.h): /run/pgsup.sock for root, else $XDG_RUNTIME_DIR/pgsup.sock, or
  * /tmp/pgsup-UID/pgsup.sock (a private directory) when XDG_RUNTIME_DIR is unset or not an

@@ -618,22 +618,12 @@ static bool in_scope(const struct supervisor_scope *scope, const char *group)
     return false;
 }
 
-/* supervisord's order, as the config's (config.c): group priority, group, priority, name. */
+/* supervisord's order, as the config's (config_job_order), the leaving jobs last. */
 static int order_compare(const struct job *a, const struct job *b)
 {
-    const struct config_job *x = supervisor_target_spec(a), *y = supervisor_target_spec(b);
-    int c;
-
     if (a->leaving != b->leaving)
-        return a->leaving ? 1 : -1; /* the leaving ones last */
-    if (x->group_priority != y->group_priority)
-        return x->group_priority < y->group_priority ? -1 : 1;
-    c = strcmp(x->group, y->group);
-    if (c != 0)
-        return c;
-    if (x->priority != y->priority)
-        return x->priority < y->priority ? -1 : 1;
-    return strcmp(a->name, b->name);
+        return a->leaving ? 1 : -1;
+    return config_job_order(supervisor_target_spec(a), supervisor_target_spec(b));
 }
 
 /* A job of the new list, and whether it starts once the list is in place. */
