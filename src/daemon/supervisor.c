@@ -1,6 +1,7 @@
 /* supervisor.c: the daemon's jobs, their life cycle as a table of state × event → handler,
- * the restart policy (autorestart, exitcodes, startsecs, startretries, backoff), priorities,
- * and reloads (apply the difference between two configs). It starts nothing itself: runs go
+ * the restart policy (autorestart, exitcodes, startsecs, startretries, backoff) and the
+ * priority levels of starts and stops; reload.c applies a new config to the jobs (its state
+ * is shared through supervisor_internal.h). It starts nothing itself: runs go
  * through supervisor_ops (runner.c). It prints nothing either: lines for the daemon's log go
  * to ops->say. */
 #include "supervisor.h"
@@ -15,27 +16,7 @@
 #include "core/signame.h"
 #include "core/timer.h"
 #include "backoff.h"
-
-/* A loaded config and the number of jobs whose spec lives in it: a reload keeps the old one
- * until the last job that runs with it (a removed job still stopping) is done. */
-struct config_ref {
-    struct config *config;
-    unsigned refs;
-};
-
-struct supervisor {
-    struct ev_loop *loop;
-    const struct supervisor_ops *ops;
-    void *userdata;
-    struct config_ref *current;      /* holds a reference of its own */
-    struct job **jobs;               /* current jobs in priority order, then leaving ones */
-    size_t jobs_len, jobs_cap;
-    bool shutting_down;
-    bool stepping;                   /* inside step_stop_all: do not recurse */
-    bool queueing;                   /* inside step_start: do not recurse */
-    void (*all_stopped)(void *userdata);
-    void *all_stopped_data;
-};
+#include "supervisor_internal.h"
 
 typedef void handler_fn(struct job *job);
 
@@ -43,7 +24,7 @@ static void run_cell(struct job *job, enum job_event event);
 
 /* --- helpers ----------------------------------------------------------------------------- */
 
-static struct config_ref *ref_new(struct config *config)
+struct config_ref *sup_ref_new(struct config *config)
 {
     struct config_ref *r = calloc(1, sizeof(*r));
 
@@ -52,14 +33,14 @@ static struct config_ref *ref_new(struct config *config)
     return r;
 }
 
-static struct config_ref *ref_get(struct config_ref *r)
+struct config_ref *sup_ref_get(struct config_ref *r)
 {
     if (r)
         r->refs++;
     return r;
 }
 
-static void ref_put(struct config_ref *r)
+void sup_ref_put(struct config_ref *r)
 {
     if (!r || --r->refs > 0)
         return;
@@ -167,11 +148,11 @@ static bool restart_wanted(const struct job *job)
     return false;
 }
 
-static void apply_next_spec(struct job *job)
+void sup_apply_next_spec(struct job *job)
 {
     if (!job->next_spec)
         return;
-    ref_put(job->ref);
+    sup_ref_put(job->ref);
     job->spec = job->next_spec;
     job->ref = job->next_ref;
     job->next_spec = NULL;
@@ -309,7 +290,7 @@ static void h_stopped(struct job *job)
     describe_exit(job);
     job->state = JOB_STOPPED;
     say(job, "stopped (%s)", job->last_exit);
-    apply_next_spec(job);
+    sup_apply_next_spec(job);
     if (job->start_pending && !job->sup->shutting_down) {
         job->start_pending = false;
         h_start(job);
@@ -352,30 +333,29 @@ static void run_cell(struct job *job, enum job_event event)
 /* --- jobs -------------------------------------------------------------------------------- */
 
 static void step_stop_all(struct supervisor *s);
-static void step_start(struct supervisor *s);
 
-static void job_free(struct job *job)
+void sup_job_free(struct job *job)
 {
     if (!job)
         return;
     disarm(job);
     if (job->sup->ops->forget)
         job->sup->ops->forget(job, job->sup->userdata);
-    ref_put(job->ref);
-    ref_put(job->next_ref);
+    sup_ref_put(job->ref);
+    sup_ref_put(job->next_ref);
     free(job->name);
     free(job);
 }
 
 /* Frees the removed jobs whose tree is gone. */
-static void reap_leaving(struct supervisor *s)
+void sup_reap_leaving(struct supervisor *s)
 {
     size_t w = 0;
 
     for (size_t i = 0; i < s->jobs_len; i++) {
         struct job *job = s->jobs[i];
         if (job->leaving && supervisor_settled(job))
-            job_free(job);
+            sup_job_free(job);
         else
             s->jobs[w++] = job;
     }
@@ -394,7 +374,7 @@ bool supervisor_dispatch(struct job *job, enum job_event event)
     if (s->ops->changed)
         s->ops->changed(job, old, s->userdata);
     step_stop_all(s);
-    step_start(s);
+    sup_step_start(s);
     return true;
 }
 
@@ -412,7 +392,7 @@ static void on_retry_timer(struct ev_loop *loop, ev_timer *w, int revents)
     supervisor_dispatch(w->data, JOB_EV_RETRY);
 }
 
-static struct job *job_new(struct supervisor *s, const struct config_job *spec,
+struct job *sup_job_new(struct supervisor *s, const struct config_job *spec,
                            struct config_ref *ref)
 {
     struct job *job = calloc(1, sizeof(*job));
@@ -426,7 +406,7 @@ static struct job *job_new(struct supervisor *s, const struct config_job *spec,
     }
     job->sup = s;
     job->spec = spec;
-    job->ref = ref_get(ref);
+    job->ref = sup_ref_get(ref);
     job->state = JOB_STOPPED;
     ev_timer_init(&job->start_timer, on_start_timer, 0, 0);
     ev_timer_init(&job->retry_timer, on_retry_timer, 0, 0);
@@ -444,9 +424,9 @@ void supervisor_run_exited(struct job *job, const struct job_exit *e)
     job->pid = job->pgid = job->engine_pid = job->guard_pid = 0;
     job->pid_start = job->engine_start = job->guard_start = 0;
     supervisor_dispatch(job, JOB_EV_EXIT);
-    reap_leaving(s);
+    sup_reap_leaving(s);
     step_stop_all(s);
-    step_start(s);
+    sup_step_start(s);
 }
 
 void supervisor_run_started(struct job *job)
@@ -461,7 +441,7 @@ void supervisor_run_started(struct job *job)
         s->ops->changed(job, job->state, s->userdata);
     if (job->state == JOB_STARTING)
         count_startsecs(job);
-    step_start(s);
+    sup_step_start(s);
 }
 
 /* --- starts by priority level -------------------------------------------------------------
@@ -486,7 +466,7 @@ static int level_compare(const struct job *a, const struct job *b)
     return 0;
 }
 
-static void step_start(struct supervisor *s)
+void sup_step_start(struct supervisor *s)
 {
     const struct job *low = NULL; /* a queued job of the lowest level */
 
@@ -515,7 +495,7 @@ static void step_start(struct supervisor *s)
     }
     s->queueing = false;
     /* Jobs that failed at once leave nothing launching: the next level may go now. */
-    step_start(s);
+    sup_step_start(s);
 }
 
 /* --- the supervisor ---------------------------------------------------------------------- */
@@ -535,9 +515,9 @@ void supervisor_free(struct supervisor *s)
     if (!s)
         return;
     for (size_t i = 0; i < s->jobs_len; i++)
-        job_free(s->jobs[i]);
+        sup_job_free(s->jobs[i]);
     free(s->jobs);
-    ref_put(s->current);
+    sup_ref_put(s->current);
     free(s);
 }
 
@@ -568,222 +548,6 @@ const struct config_job *supervisor_target_spec(const struct job *job)
     return job->next_spec ? job->next_spec : job->spec;
 }
 
-static bool active(const struct job *job)
-{
-    return job->state == JOB_STARTING || job->state == JOB_RUNNING ||
-           job->state == JOB_BACKOFF || (job->state == JOB_STOPPING && job->start_pending);
-}
-
-/* A reload changed the job's spec: it runs again with the new one if it ran, or if the new
- * spec says autostart; once its tree is gone when it was running. */
-static void change_spec(struct job *job, const struct config_job *spec, struct config_ref *ref,
-                        bool *ret_start)
-{
-    bool again = active(job) || spec->autostart;
-
-    ref_put(job->next_ref);
-    job->next_spec = spec;
-    job->next_ref = ref_get(ref);
-    job->leaving = false;
-    *ret_start = false;
-    switch (job->state) {
-    case JOB_STARTING:
-    case JOB_RUNNING:
-        supervisor_dispatch(job, JOB_EV_STOP);
-        if (again)
-            supervisor_dispatch(job, JOB_EV_START); /* deferred until the tree is gone */
-        break;
-    case JOB_STOPPING:
-        job->start_pending = again;
-        break;
-    case JOB_BACKOFF:
-        supervisor_dispatch(job, JOB_EV_STOP);
-        apply_next_spec(job);
-        *ret_start = again;
-        break;
-    default:
-        apply_next_spec(job);
-        *ret_start = again;
-        break;
-    }
-}
-
-static bool in_scope(const struct supervisor_scope *scope, const char *group)
-{
-    if (!scope || !scope->groups)
-        return true;
-    for (size_t i = 0; i < scope->groups_len; i++)
-        if (strcmp(scope->groups[i], group) == 0)
-            return true;
-    return false;
-}
-
-/* supervisord's order, as the config's (config_job_order), the leaving jobs last. */
-static int order_compare(const struct job *a, const struct job *b)
-{
-    if (a->leaving != b->leaving)
-        return a->leaving ? 1 : -1;
-    return config_job_order(supervisor_target_spec(a), supervisor_target_spec(b));
-}
-
-/* A job of the new list, and whether it starts once the list is in place. */
-struct placed {
-    struct job *job;
-    bool start;
-};
-
-static int placed_compare(const void *a, const void *b)
-{
-    return order_compare(((const struct placed *) a)->job, ((const struct placed *) b)->job);
-}
-
-int supervisor_apply(struct supervisor *s, struct config *config,
-                     const struct supervisor_scope *scope, struct supervisor_diff *ret)
-{
-    struct supervisor_diff diff = {0};
-    struct config_ref *ref = ref_new(config);
-    size_t n_old = s->jobs_len, n_new = config->jobs_len, len = 0;
-    struct job **old = s->jobs, **jobs = calloc(n_new + n_old + 1, sizeof(*jobs));
-    struct job **made = calloc(n_new + 1, sizeof(*made));
-    struct placed *placed = calloc(n_new + n_old + 1, sizeof(*placed));
-    bool *kept = calloc(n_old + 1, sizeof(*kept));
-    bool add_only = scope && scope->add_only;
-
-    ref_get(ref); /* the supervisor's own reference, taken over below; NULL is fine */
-    if (!ref || !jobs || !made || !placed || !kept)
-        goto nomem;
-    /* Every allocation first, so that a failure leaves everything as it was. */
-    for (size_t i = 0; i < n_new; i++) {
-        const struct config_job *spec = &config->jobs[i];
-        bool found = false;
-        for (size_t k = 0; k < n_old && !found; k++)
-            found = !kept[k] && strcmp(old[k]->name, spec->name) == 0 &&
-                    (kept[k] = true);
-        if (!found && in_scope(scope, spec->group) && !(made[i] = job_new(s, spec, ref)))
-            goto nomem_jobs;
-    }
-    memset(kept, 0, (n_old + 1) * sizeof(*kept));
-    for (size_t i = 0; i < n_new; i++) {
-        const struct config_job *spec = &config->jobs[i];
-        struct job *job = made[i];
-        bool start = false;
-        if (!job) {
-            /* An existing job (a leaving one is revived: never two trees of one name), or
-             * none (a new job out of scope). */
-            size_t k = 0;
-            while (k < n_old && (kept[k] || strcmp(old[k]->name, spec->name) != 0))
-                k++;
-            if (k == n_old)
-                continue;
-            kept[k] = true;
-            job = old[k];
-            if (!in_scope(scope, spec->group) || (add_only && !job->leaving)) {
-                /* Left as it is, with the spec it has. */
-            } else if (!job->leaving && config_job_equal(supervisor_target_spec(job), spec)) {
-                /* Unchanged: only its spec's home moves to the new config. */
-                if (job->next_spec) {
-                    ref_put(job->next_ref);
-                    job->next_spec = spec;
-                    job->next_ref = ref_get(ref);
-                } else {
-                    ref_put(job->ref);
-                    job->spec = spec;
-                    job->ref = ref_get(ref);
-                }
-                diff.unchanged++;
-            } else {
-                bool revived = job->leaving;
-                change_spec(job, spec, ref, &start);
-                if (revived)
-                    diff.added++;
-                else
-                    diff.changed++;
-            }
-        } else {
-            start = spec->autostart;
-            diff.added++;
-        }
-        placed[len++] = (struct placed){.job = job, .start = start};
-    }
-    /* Jobs the new config does not have: stopped, and freed once their tree is gone (those
-     * out of scope stay). */
-    for (size_t k = 0; k < n_old; k++) {
-        if (kept[k])
-            continue;
-        if (!old[k]->leaving && (add_only || !in_scope(scope, old[k]->spec->group))) {
-            placed[len++] = (struct placed){.job = old[k]};
-            continue;
-        }
-        if (!old[k]->leaving)
-            diff.removed++;
-        old[k]->leaving = true;
-        old[k]->start_pending = false;
-        placed[len++] = (struct placed){.job = old[k]};
-    }
-    qsort(placed, len, sizeof(*placed), placed_compare);
-    for (size_t i = 0; i < len; i++)
-        jobs[i] = placed[i].job;
-    s->jobs = jobs;
-    s->jobs_len = len;
-    s->jobs_cap = n_new + n_old + 1;
-    free(old);
-    ref_put(s->current);
-    s->current = ref;
-    for (size_t k = 0; k < s->jobs_len; k++)
-        if (s->jobs[k]->leaving)
-            supervisor_dispatch(s->jobs[k], JOB_EV_STOP);
-    /* Starts by priority level (step_start). */
-    for (size_t i = 0; i < len; i++)
-        if (placed[i].start && !s->shutting_down)
-            placed[i].job->start_queued = true;
-    reap_leaving(s);
-    step_start(s);
-    free(made);
-    free(placed);
-    free(kept);
-    if (ret)
-        *ret = diff;
-    return 0;
-nomem_jobs:
-    for (size_t i = 0; i < n_new; i++)
-        job_free(made[i]);
-nomem:
-    if (ref)
-        ref_put(ref); /* the last reference: frees config */
-    else
-        config_free(config);
-    free(jobs);
-    free(made);
-    free(placed);
-    free(kept);
-    return -ENOMEM;
-}
-
-int supervisor_remove(struct supervisor *s, const char *group)
-{
-    size_t w = 0, found = 0;
-
-    for (size_t i = 0; i < s->jobs_len; i++) {
-        const struct job *job = s->jobs[i];
-        if (job->leaving || strcmp(supervisor_target_spec(job)->group, group) != 0)
-            continue;
-        found++;
-        if (!supervisor_settled(job))
-            return -EBUSY;
-    }
-    if (found == 0)
-        return -ENOENT;
-    for (size_t i = 0; i < s->jobs_len; i++) {
-        struct job *job = s->jobs[i];
-        if (!job->leaving && strcmp(supervisor_target_spec(job)->group, group) == 0)
-            job_free(job);
-        else
-            s->jobs[w++] = job;
-    }
-    s->jobs_len = w;
-    return (int) found;
-}
-
 int supervisor_start(struct job *job)
 {
     if (job->sup->shutting_down)
@@ -793,7 +557,7 @@ int supervisor_start(struct job *job)
     if (!can_start(job))
         return job->start_queued ? 0 : -EALREADY;
     job->start_queued = true;
-    step_start(job->sup);
+    sup_step_start(job->sup);
     return 0;
 }
 
