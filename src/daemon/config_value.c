@@ -177,6 +177,15 @@ static int env_set(struct env_list *l, const char *key, size_t key_len, const ch
     return 0;
 }
 
+/* Frees a list that failed half-built: its entries and their strings. */
+static void env_discard(struct env_list *env)
+{
+    free(env->slots);
+    if (env->v)
+        env->v[env->len] = NULL;
+    config_words_free(env->v);
+}
+
 /* supervisord's dict_of_key_value_pairs(): KEY=value pairs separated by commas; a value is a
  * run of word characters or a quoted string ('...' or "...", no escapes inside), from which
  * supervisord strips any quote characters at either end. Blanks and newlines around tokens are
@@ -258,14 +267,11 @@ int config_value_environment(struct config_scope *s, const char *v, char ***ret)
         if (*p == ',')
             p++;
     }
-    free(env.slots);
+    free(env.slots); /* the list is the caller's now */
     *ret = env.v;
     return 0;
 fail:
-    free(env.slots);
-    if (env.v)
-        env.v[env.len] = NULL;
-    config_words_free(env.v);
+    env_discard(&env);
     return r;
 }
 
@@ -284,13 +290,10 @@ int config_value_env_merge(char *const *base, char *const *over, char ***ret)
                 goto nomem;
         }
     }
-    free(env.slots);
+    free(env.slots); /* the list is the caller's now */
     *ret = env.v;
     return 0;
 nomem:
-    free(env.slots);
-    if (env.v)
-        env.v[env.len] = NULL;
-    config_words_free(env.v);
+    env_discard(&env);
     return -ENOMEM;
 }

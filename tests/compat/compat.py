@@ -552,6 +552,31 @@ class Run:
         except ProcessLookupError:
             pass
         proc.wait()
+        if self.case.pidns:
+            for pid in self._stuck_inits(proc.pid):
+                self.problems.append(
+                    "PID 1 of the namespace (host pid %d) cannot finish exiting: the kernel "
+                    "waits in zap_pid_ns_processes for a pid number that PID 1 itself holds "
+                    "(it is in a process group numbered by another process of the namespace); "
+                    "it stays until reboot" % pid)
+
+    @staticmethod
+    def _stuck_inits(sid):
+        """Processes of session sid that hang in the kernel's exit of a PID namespace's init."""
+        stuck = []
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                with open("/proc/%s/wchan" % name) as f:
+                    wchan = f.read()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and wchan == "zap_pid_ns_processes":
+                stuck.append(int(name))
+        return stuck
 
     def _read_record(self):
         self.procs = {}     # role -> (pid, start ticks, fields)
